@@ -1,0 +1,135 @@
+package sqltrace
+
+import (
+	"context"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// DefaultSlowThreshold is the driver time from which a statement is slow.
+const DefaultSlowThreshold = 500 * time.Millisecond
+
+// QueryTextMode says what goes into the db.query.text attribute.
+type QueryTextMode int
+
+const (
+	// QueryTextSanitized records the statement with every literal replaced
+	// by '?'. It is the default: literals can hold personal data.
+	QueryTextSanitized QueryTextMode = iota
+	// QueryTextRaw records the statement as the application sent it.
+	// Arguments bound to placeholders are never recorded.
+	QueryTextRaw
+	// QueryTextOff records no query text.
+	QueryTextOff
+)
+
+// Method names the driver call a span is about to be started for.
+type Method string
+
+// The methods passed to a SpanFilter.
+const (
+	MethodQuery    Method = "query"
+	MethodExec     Method = "exec"
+	MethodBegin    Method = "begin"
+	MethodCommit   Method = "commit"
+	MethodRollback Method = "rollback"
+	MethodPing     Method = "ping"
+	MethodConnect  Method = "connect"
+)
+
+// SpanFilter decides whether a span is recorded for a call. query is empty
+// for methods that have no statement. Returning false skips the span (and
+// the metrics of that call); the call itself always runs.
+type SpanFilter func(ctx context.Context, method Method, query string) bool
+
+// Option configures the wrapper.
+type Option interface {
+	apply(*config)
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// config is built once per wrapped driver or connector and read-only after.
+type config struct {
+	tracerProvider  trace.TracerProvider
+	meterProvider   metric.MeterProvider
+	system          string
+	attributes      []attribute.KeyValue
+	slowThreshold   time.Duration
+	queryText       QueryTextMode
+	spanFilter      SpanFilter
+	connectionSpans bool
+}
+
+func newConfig(opts []Option) *config {
+	c := &config{
+		slowThreshold: DefaultSlowThreshold,
+		queryText:     QueryTextSanitized,
+	}
+	for _, o := range opts {
+		if o != nil {
+			o.apply(c)
+		}
+	}
+	if c.tracerProvider == nil {
+		c.tracerProvider = otel.GetTracerProvider()
+	}
+	if c.meterProvider == nil {
+		c.meterProvider = otel.GetMeterProvider()
+	}
+	return c
+}
+
+// WithTracerProvider sets the tracer provider spans are created with. The
+// default is the global one, otel.GetTracerProvider().
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return optionFunc(func(c *config) { c.tracerProvider = tp })
+}
+
+// WithMeterProvider sets the meter provider metrics are recorded with. The
+// default is the global one, otel.GetMeterProvider().
+func WithMeterProvider(mp metric.MeterProvider) Option {
+	return optionFunc(func(c *config) { c.meterProvider = mp })
+}
+
+// WithSystem overrides the detected db.system.name ("mysql", "mariadb",
+// "postgresql", "sqlite", or any other value of the conventions).
+func WithSystem(system string) Option {
+	return optionFunc(func(c *config) { c.system = system })
+}
+
+// WithAttributes adds attributes to every span. Keep them low-cardinality:
+// they are added to metrics too.
+func WithAttributes(attrs ...attribute.KeyValue) Option {
+	return optionFunc(func(c *config) { c.attributes = append(c.attributes, attrs...) })
+}
+
+// WithSlowThreshold sets the driver time from which a statement is flagged
+// slow_query and explained. The default is DefaultSlowThreshold; zero or a
+// negative value turns slow detection off.
+func WithSlowThreshold(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.slowThreshold = d })
+}
+
+// WithQueryText sets what the db.query.text attribute holds. The default is
+// QueryTextSanitized.
+func WithQueryText(mode QueryTextMode) Option {
+	return optionFunc(func(c *config) { c.queryText = mode })
+}
+
+// WithSpanFilter installs a filter that can skip spans for some calls.
+func WithSpanFilter(f SpanFilter) Option {
+	return optionFunc(func(c *config) { c.spanFilter = f })
+}
+
+// WithConnectionSpans turns on spans for Ping and for opening connections.
+// They are off by default: they are noise in most traces.
+func WithConnectionSpans() Option {
+	return optionFunc(func(c *config) { c.connectionSpans = true })
+}
