@@ -1,0 +1,57 @@
+package sqlinfo
+
+// Kind classifies a statement for the detectors and the explain sampler.
+type Kind uint8
+
+// Statement kinds.
+const (
+	KindOther Kind = iota
+	KindSelect
+	KindInsert
+	KindUpdate
+	KindDelete
+)
+
+// TableRef is a table as written in FROM, JOIN, INTO or UPDATE.
+type TableRef struct {
+	Name  string
+	Alias string
+}
+
+// ColumnRef is a column compared with IN (...) or = ANY(...). Qualifier is
+// the table name or alias written before it, or empty.
+type ColumnRef struct {
+	Qualifier string
+	Name      string
+}
+
+// Info is everything sqlsight derives from one query text. It is immutable
+// once built and shared between goroutines through the Cache.
+type Info struct {
+	// Fingerprint is a 16-digit hex hash of the normalized statement.
+	Fingerprint string
+	// Sanitized is the text with literals replaced by '?' and comments removed.
+	Sanitized string
+	// Summary is the db.query.summary, e.g. "SELECT review".
+	Summary string
+	// Operation is the db.operation.name when the statement has exactly one
+	// operation, else empty.
+	Operation string
+	// Collection is the db.collection.name when the statement touches
+	// exactly one table, else empty.
+	Collection string
+	Tables     []TableRef
+	InColumns  []ColumnRef
+	Kind       Kind
+	// ValuesRows is the number of row tuples after VALUES in an INSERT.
+	ValuesRows int
+	// InsertSelect is true for INSERT ... SELECT.
+	InsertSelect bool
+	// Statements is the number of statements in the text (a trailing ';'
+	// does not start one).
+	Statements int
+	// SingleRowWrite is true for writes that change at most one row per
+	// execution as far as the text shows: INSERT ... VALUES with one tuple,
+	// UPDATE/DELETE with a WHERE clause that has no IN list.
+	SingleRowWrite bool
+}

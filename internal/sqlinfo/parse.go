@@ -1,0 +1,248 @@
+package sqlinfo
+
+import (
+	"hash/fnv"
+	"strconv"
+	"strings"
+
+	sqllexer "github.com/DataDog/go-sqllexer"
+)
+
+// Dialect selects the lexer rules: quoting and placeholder syntax differ.
+type Dialect string
+
+// Dialects understood by Parse. Anything else lexes as generic SQL.
+const (
+	MySQL      Dialect = "mysql"
+	PostgreSQL Dialect = "postgresql"
+	SQLite     Dialect = "sqlite"
+)
+
+// maxSummaryLen is the bound the OpenTelemetry conventions put on
+// db.query.summary.
+const maxSummaryLen = 255
+
+// token is a lexed token without the whitespace around it.
+type token struct {
+	typ   sqllexer.TokenType
+	value string
+	upper string // upper-cased value for keywords and identifiers
+	depth int    // parenthesis depth before the token
+}
+
+func lexerDBMS(d Dialect) sqllexer.DBMSType {
+	switch d {
+	case MySQL:
+		return sqllexer.DBMSMySQL
+	case PostgreSQL:
+		return sqllexer.DBMSPostgres
+	}
+	return ""
+}
+
+// Parse derives the Info of one query text. It never fails: text the lexer
+// cannot read still gets a fingerprint and a sanitized form.
+func Parse(query string, d Dialect) *Info {
+	lex := sqllexer.New(query, sqllexer.WithDBMS(lexerDBMS(d)))
+
+	var (
+		sanitized strings.Builder
+		toks      []token
+		depth     int
+	)
+	sanitized.Grow(len(query))
+	for {
+		t := lex.Scan()
+		if t == nil || t.Type == sqllexer.EOF {
+			break
+		}
+		switch t.Type {
+		case sqllexer.COMMENT, sqllexer.MULTILINE_COMMENT:
+			continue // comments can carry anything; never record them
+		case sqllexer.SPACE:
+			sanitized.WriteString(t.Value)
+			continue
+		}
+		if isLiteral(t.Type) {
+			// ".01" lexes as "." then "01": fold the dot into the placeholder
+			// unless it qualifies an identifier.
+			if n := len(toks); n > 0 && toks[n-1].value == "." && (n == 1 || !isIdentifier(toks[n-2].typ)) {
+				s := sanitized.String()
+				if strings.HasSuffix(s, ".") {
+					sanitized.Reset()
+					sanitized.WriteString(s[:len(s)-1])
+				}
+				toks = toks[:n-1]
+			}
+			sanitized.WriteByte('?')
+		} else {
+			sanitized.WriteString(t.Value)
+		}
+		tk := token{typ: t.Type, value: t.Value, depth: depth}
+		if t.Type == sqllexer.COMMAND || t.Type == sqllexer.KEYWORD || t.Type == sqllexer.IDENT ||
+			t.Type == sqllexer.BOOLEAN || t.Type == sqllexer.NULL || t.Type == sqllexer.PROC_INDICATOR ||
+			t.Type == sqllexer.CTE_INDICATOR || t.Type == sqllexer.ALIAS_INDICATOR || t.Type == sqllexer.FUNCTION {
+			tk.upper = strings.ToUpper(t.Value)
+		}
+		switch t.Value {
+		case "(":
+			depth++
+		case ")":
+			if depth > 0 {
+				depth--
+			}
+			tk.depth = depth
+		}
+		toks = append(toks, tk)
+	}
+
+	info := &Info{Sanitized: strings.TrimSpace(sanitized.String())}
+	info.Fingerprint, info.ValuesRows = fingerprint(toks)
+	analyse(toks, info)
+	return info
+}
+
+func isLiteral(t sqllexer.TokenType) bool {
+	switch t {
+	case sqllexer.STRING, sqllexer.INCOMPLETE_STRING, sqllexer.NUMBER,
+		sqllexer.DOLLAR_QUOTED_STRING, sqllexer.DOLLAR_QUOTED_FUNCTION:
+		return true
+	}
+	return false
+}
+
+func isIdentifier(t sqllexer.TokenType) bool {
+	return t == sqllexer.IDENT || t == sqllexer.QUOTED_IDENT
+}
+
+func isPlaceholder(t token) bool {
+	return isLiteral(t.typ) || t.typ == sqllexer.POSITIONAL_PARAMETER ||
+		t.typ == sqllexer.BIND_PARAMETER || t.value == "?"
+}
+
+// fingerprint hashes the normalized token stream: keywords upper-cased,
+// literals and placeholders as '?', IN lists and repeated VALUES tuples
+// collapsed, so that the same statement with other values or another
+// number of list items hashes the same. It also counts VALUES tuples.
+func fingerprint(toks []token) (string, int) {
+	var b strings.Builder
+	valuesRows := 0
+	write := func(s string) {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(s)
+	}
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		switch {
+		case t.value == ":" && i+1 < len(toks) && toks[i+1].typ == sqllexer.IDENT && (i == 0 || !isIdentifier(toks[i-1].typ)):
+			write("?") // :name placeholder
+			i++
+			continue
+		case isPlaceholder(t):
+			write("?")
+			continue
+		case t.upper == "VALUES":
+			write("VALUES")
+			i, valuesRows = collapseTuples(toks, i+1, &b)
+			continue
+		case t.upper == "IN" || t.upper == "ANY":
+			if end, ok := placeholderList(toks, i+1); ok {
+				write(t.upper)
+				write("( ? )")
+				i = end
+				continue
+			}
+		}
+		if t.typ == sqllexer.COMMAND || t.typ == sqllexer.KEYWORD || t.typ == sqllexer.BOOLEAN || t.typ == sqllexer.NULL ||
+			t.typ == sqllexer.CTE_INDICATOR || t.typ == sqllexer.ALIAS_INDICATOR || t.typ == sqllexer.PROC_INDICATOR {
+			write(t.upper)
+		} else {
+			write(t.value)
+		}
+	}
+	h := fnv.New64a()
+	h.Write([]byte(b.String()))
+	return strconv.FormatUint(h.Sum64()|1<<63, 16), valuesRows
+}
+
+// placeholderList reports whether toks[start:] opens a parenthesised list
+// of placeholders only, and returns the index of its closing parenthesis.
+func placeholderList(toks []token, start int) (int, bool) {
+	if start >= len(toks) || toks[start].value != "(" {
+		return 0, false
+	}
+	items := 0
+	for i := start + 1; i < len(toks); i++ {
+		switch t := toks[i]; {
+		case t.value == ")":
+			return i, items > 0
+		case t.value == ",":
+		case t.value == ":" && i+1 < len(toks) && toks[i+1].typ == sqllexer.IDENT:
+			items++
+			i++
+		case isPlaceholder(t):
+			items++
+		default:
+			return 0, false
+		}
+	}
+	return 0, false
+}
+
+// collapseTuples writes the tuples of a VALUES clause starting at toks[i],
+// keeping one copy of identical consecutive tuples, and returns the index of
+// the last token consumed and the number of tuples.
+func collapseTuples(toks []token, i int, b *strings.Builder) (int, int) {
+	rows := 0
+	var last string
+	for i < len(toks) && toks[i].value == "(" {
+		end := matching(toks, i)
+		if end < 0 {
+			break
+		}
+		var t strings.Builder
+		for _, tk := range toks[i : end+1] {
+			if isPlaceholder(tk) {
+				t.WriteString("? ")
+			} else {
+				t.WriteString(tk.value)
+				t.WriteByte(' ')
+			}
+		}
+		rows++
+		if s := t.String(); s != last {
+			if last != "" {
+				b.WriteString(" ,")
+			}
+			b.WriteByte(' ')
+			b.WriteString(strings.TrimSpace(s))
+			last = s
+		}
+		i = end + 1
+		if i < len(toks) && toks[i].value == "," && i+1 < len(toks) && toks[i+1].value == "(" {
+			i++
+			continue
+		}
+		break
+	}
+	return i - 1, rows
+}
+
+// matching returns the index of the parenthesis closing toks[open], or -1.
+func matching(toks []token, open int) int {
+	d := 0
+	for i := open; i < len(toks); i++ {
+		switch toks[i].value {
+		case "(":
+			d++
+		case ")":
+			d--
+			if d == 0 {
+				return i
+			}
+		}
+	}
+	return -1
+}
