@@ -33,7 +33,7 @@ func FuzzParse(f *testing.F) {
 		// The same text as a string literal must not survive sanitizing.
 		if len(q) >= 4 && !strings.ContainsAny(q, "\\'?") {
 			lit := Parse("SELECT a FROM t WHERE b = '"+q+"' AND c = ?", dialect)
-			if strings.Contains(lit.Sanitized, q) {
+			if strings.Contains(lit.Sanitized, q) && !strings.Contains("SELECT a FROM t WHERE b = ? AND c = ?", q) {
 				t.Fatalf("sanitized text keeps the literal %q: %q", q, lit.Sanitized)
 			}
 		}
