@@ -34,6 +34,7 @@ type Method string
 const (
 	MethodQuery    Method = "query"
 	MethodExec     Method = "exec"
+	MethodPrepare  Method = "prepare"
 	MethodBegin    Method = "begin"
 	MethodCommit   Method = "commit"
 	MethodRollback Method = "rollback"

@@ -15,31 +15,32 @@ const (
 	DefaultCacheSize = 4096
 )
 
-// Cache maps query texts to their Info. It is bounded in entries, sharded
+// Cache maps query texts to a value built from them once (an *Info, or a
+// caller's richer value built on Parse). It is bounded in entries, sharded
 // for concurrency, and a hit costs one read-locked map lookup and an atomic
 // store. Eviction is second-chance (CLOCK-like): an entry used since the last
 // sweep survives one more.
-type Cache struct {
-	dialect  Dialect
+type Cache[V any] struct {
+	build    func(string) V
 	perShard int
 	seed     maphash.Seed
-	shards   [cacheShards]cacheShard
+	shards   [cacheShards]cacheShard[V]
 	misses   atomic.Uint64
 }
 
-type cacheShard struct {
+type cacheShard[V any] struct {
 	mu      sync.RWMutex
-	entries map[string]*cacheEntry
+	entries map[string]*cacheEntry[V]
 }
 
-type cacheEntry struct {
-	info *Info
-	used atomic.Bool
+type cacheEntry[V any] struct {
+	value V
+	used  atomic.Bool
 }
 
 // NewCache returns a cache of at most size entries (DefaultCacheSize when
-// size <= 0) for queries of the given dialect.
-func NewCache(d Dialect, size int) *Cache {
+// size <= 0) whose values are made by build.
+func NewCache[V any](size int, build func(query string) V) *Cache[V] {
 	if size <= 0 {
 		size = DefaultCacheSize
 	}
@@ -47,18 +48,18 @@ func NewCache(d Dialect, size int) *Cache {
 	if per < 1 {
 		per = 1
 	}
-	c := &Cache{dialect: d, perShard: per, seed: maphash.MakeSeed()}
+	c := &Cache[V]{build: build, perShard: per, seed: maphash.MakeSeed()}
 	for i := range c.shards {
-		c.shards[i].entries = make(map[string]*cacheEntry, per)
+		c.shards[i].entries = make(map[string]*cacheEntry[V], per)
 	}
 	return c
 }
 
-// Get returns the Info of query, parsing it on a miss.
-func (c *Cache) Get(query string) *Info {
+// Get returns the value for query, building it on a miss.
+func (c *Cache[V]) Get(query string) V {
 	if len(query) > MaxCachedQueryLen {
 		c.misses.Add(1)
-		return Parse(query, c.dialect)
+		return c.build(query)
 	}
 	s := &c.shards[maphash.String(c.seed, query)%cacheShards]
 	s.mu.RLock()
@@ -68,22 +69,22 @@ func (c *Cache) Get(query string) *Info {
 		if !e.used.Load() {
 			e.used.Store(true)
 		}
-		return e.info
+		return e.value
 	}
 	c.misses.Add(1)
-	info := Parse(query, c.dialect)
+	v := c.build(query)
 	s.mu.Lock()
 	if len(s.entries) >= c.perShard {
 		s.evict(c.perShard)
 	}
-	s.entries[query] = &cacheEntry{info: info}
+	s.entries[query] = &cacheEntry[V]{value: v}
 	s.mu.Unlock()
-	return info
+	return v
 }
 
 // evict removes entries not used since the last sweep, and clears the mark
 // of the others; if that frees nothing, it drops a quarter of the shard.
-func (s *cacheShard) evict(limit int) {
+func (s *cacheShard[V]) evict(limit int) {
 	for k, e := range s.entries {
 		if !e.used.Load() {
 			delete(s.entries, k)
@@ -100,7 +101,7 @@ func (s *cacheShard) evict(limit int) {
 }
 
 // Len returns the number of cached texts.
-func (c *Cache) Len() int {
+func (c *Cache[V]) Len() int {
 	n := 0
 	for i := range c.shards {
 		s := &c.shards[i]
@@ -112,4 +113,4 @@ func (c *Cache) Len() int {
 }
 
 // Misses returns how many lookups had to parse.
-func (c *Cache) Misses() uint64 { return c.misses.Load() }
+func (c *Cache[V]) Misses() uint64 { return c.misses.Load() }

@@ -8,7 +8,7 @@ import (
 )
 
 func TestCacheIsBounded(t *testing.T) {
-	c := NewCache(MySQL, 256)
+	c := NewCache(256, parseMySQL)
 	for i := range 100_000 {
 		c.Get(fmt.Sprintf("SELECT * FROM t%d WHERE id = ?", i))
 	}
@@ -18,7 +18,7 @@ func TestCacheIsBounded(t *testing.T) {
 }
 
 func TestCacheHitDoesNotParse(t *testing.T) {
-	c := NewCache(MySQL, 0)
+	c := NewCache(0, parseMySQL)
 	q := "SELECT * FROM label WHERE id = ?"
 	first := c.Get(q)
 	for range 1000 {
@@ -32,7 +32,7 @@ func TestCacheHitDoesNotParse(t *testing.T) {
 }
 
 func TestCacheKeepsHotEntries(t *testing.T) {
-	c := NewCache(MySQL, 64)
+	c := NewCache(64, parseMySQL)
 	hot := "SELECT * FROM hot WHERE id = ?"
 	for i := range 10_000 {
 		c.Get(hot)
@@ -46,7 +46,7 @@ func TestCacheKeepsHotEntries(t *testing.T) {
 }
 
 func TestCacheSkipsHugeTexts(t *testing.T) {
-	c := NewCache(MySQL, 0)
+	c := NewCache(0, parseMySQL)
 	q := "SELECT " + strings.Repeat("a, ", MaxCachedQueryLen) + "b FROM t"
 	c.Get(q)
 	if c.Len() != 0 {
@@ -55,7 +55,7 @@ func TestCacheSkipsHugeTexts(t *testing.T) {
 }
 
 func TestCacheConcurrent(t *testing.T) {
-	c := NewCache(PostgreSQL, 128)
+	c := NewCache(128, func(q string) *Info { return Parse(q, PostgreSQL) })
 	var wg sync.WaitGroup
 	for g := range 32 {
 		wg.Add(1)
@@ -77,7 +77,7 @@ func TestCacheConcurrent(t *testing.T) {
 }
 
 func BenchmarkCacheHit(b *testing.B) {
-	c := NewCache(MySQL, 0)
+	c := NewCache(0, parseMySQL)
 	q := "SELECT n_review_id, reid FROM review WHERE n_review_id IN (?, ?, ?, ?, ?)"
 	c.Get(q)
 	b.ReportAllocs()
@@ -95,3 +95,5 @@ func BenchmarkParse(b *testing.B) {
 		Parse(q, MySQL)
 	}
 }
+
+func parseMySQL(q string) *Info { return Parse(q, MySQL) }

@@ -1,0 +1,150 @@
+package sqltrace
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/ngrok/sqlmw"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+
+	"github.com/sqlsight/sqlsight/internal/sqlinfo"
+)
+
+// connector is the driver.Connector of one traced database. sqlmw can only
+// wrap a driver opened by DSN, not a connector; we connect through the
+// parent connector ourselves and hand each connection to sqlmw through a
+// one-connection driver (see staticConnDriver).
+type connector struct {
+	parent driver.Connector
+	inst   *instrumentation
+	dsn    string
+
+	resolveOnce sync.Once
+	system      string
+	baseAttrs   []attribute.KeyValue // db.system.name, db.namespace, server.*, user attributes
+	stmts       *sqlinfo.Cache[*statement]
+	fixed       map[Method]*statement // BEGIN, COMMIT, ROLLBACK, PING, CONNECT
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var (
+	_ driver.Connector = (*connector)(nil)
+	_ io.Closer        = (*connector)(nil)
+)
+
+func newConnector(parent driver.Connector, inst *instrumentation, dsn string) *connector {
+	c := &connector{parent: parent, inst: inst, dsn: dsn, system: inst.system}
+	c.setEndpoint(endpointFromConnector(parent))
+	return c
+}
+
+// setEndpoint builds the attributes every span and metric of this database
+// carries.
+func (c *connector) setEndpoint(e endpoint) {
+	if e == (endpoint{}) {
+		e = endpointFromDSN(c.system, c.dsn)
+	}
+	attrs := []attribute.KeyValue{semconv.DBSystemNameKey.String(c.system)}
+	if e.namespace != "" {
+		attrs = append(attrs, semconv.DBNamespace(e.namespace))
+	}
+	if e.address != "" {
+		attrs = append(attrs, semconv.ServerAddress(e.address))
+		if e.port > 0 {
+			attrs = append(attrs, semconv.ServerPort(e.port))
+		}
+	}
+	c.baseAttrs = append(attrs, c.inst.cfg.attributes...)
+	c.stmts = sqlinfo.NewCache(0, func(q string) *statement { return newStatement(q, dialectOf(c.system), c.baseAttrs, c.inst.cfg) })
+	c.fixed = map[Method]*statement{}
+	for m, op := range map[Method]string{MethodBegin: "BEGIN", MethodCommit: "COMMIT", MethodRollback: "ROLLBACK", MethodPing: "PING", MethodConnect: "CONNECT"} {
+		c.fixed[m] = newFixedStatement(op, c.baseAttrs)
+	}
+}
+
+func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
+	raw, err := c.parent.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.resolveOnce.Do(func() { c.resolve(ctx, raw) })
+	ic := &interceptor{connector: c, raw: raw}
+	wrapped, err := sqlmw.Driver(staticConnDriver{raw}, ic).Open("")
+	if err != nil { // staticConnDriver cannot fail; keep the connection usable regardless
+		return raw, nil
+	}
+	return newConn(wrapped, raw), nil
+}
+
+// resolve asks the server, once, what go-sql-driver/mysql cannot tell: is
+// it MariaDB? It runs on the first connection before the application gets
+// it, and only when the system was not configured.
+func (c *connector) resolve(ctx context.Context, raw driver.Conn) {
+	if c.system != SystemMySQL || c.inst.cfg.system != "" {
+		return
+	}
+	q, ok := raw.(driver.QueryerContext)
+	if !ok {
+		return
+	}
+	rows, err := q.QueryContext(ctx, "SELECT VERSION()", nil)
+	if err != nil {
+		return
+	}
+	defer rows.Close()
+	dest := make([]driver.Value, 1)
+	if rows.Next(dest) != nil {
+		return
+	}
+	var version string
+	switch v := dest[0].(type) {
+	case []byte:
+		version = string(v)
+	case string:
+		version = v
+	}
+	if strings.Contains(strings.ToLower(version), "mariadb") {
+		c.system = SystemMariaDB
+		c.setEndpoint(endpointFromConnector(c.parent))
+	}
+}
+
+// Driver returns the traced driver, so that sql.DB.Driver reports a driver
+// that opens traced connections too.
+func (c *connector) Driver() driver.Driver {
+	return &wrappedDriver{parent: c.parent.Driver(), inst: c.inst}
+}
+
+// Close releases what this database's wrapper started and closes the parent
+// connector when it is an io.Closer. database/sql calls it from DB.Close.
+func (c *connector) Close() error {
+	c.closeOnce.Do(func() {
+		var errs []error
+		if closer, ok := c.parent.(io.Closer); ok {
+			errs = append(errs, closer.Close())
+		}
+		c.closeErr = errors.Join(errs...)
+	})
+	return c.closeErr
+}
+
+// staticConnDriver hands one already opened connection to sqlmw.
+type staticConnDriver struct{ conn driver.Conn }
+
+func (d staticConnDriver) Open(string) (driver.Conn, error) { return d.conn, nil }
+
+// metricOptions returns the record options of a statement's metrics.
+func metricOptions(base []attribute.KeyValue, extra ...attribute.KeyValue) []metric.RecordOption {
+	kv := make([]attribute.KeyValue, 0, len(base)+len(extra))
+	kv = append(kv, base...)
+	kv = append(kv, extra...)
+	return []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(kv...))}
+}

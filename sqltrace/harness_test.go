@@ -1,0 +1,197 @@
+package sqltrace_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	_ "modernc.org/sqlite"
+
+	"github.com/sqlsight/sqlsight/sqltrace"
+)
+
+// telemetry collects what a wrapped database emits.
+type telemetry struct {
+	spans  *tracetest.SpanRecorder
+	tp     *sdktrace.TracerProvider
+	reader *sdkmetric.ManualReader
+	mp     *sdkmetric.MeterProvider
+}
+
+func newTelemetry(t testing.TB) *telemetry {
+	tel := &telemetry{spans: tracetest.NewSpanRecorder(), reader: sdkmetric.NewManualReader()}
+	tel.tp = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(tel.spans))
+	tel.mp = sdkmetric.NewMeterProvider(sdkmetric.WithReader(tel.reader))
+	t.Cleanup(func() {
+		_ = tel.tp.Shutdown(context.Background())
+		_ = tel.mp.Shutdown(context.Background())
+	})
+	return tel
+}
+
+func (tel *telemetry) options(extra ...sqltrace.Option) []sqltrace.Option {
+	return append([]sqltrace.Option{sqltrace.WithTracerProvider(tel.tp), sqltrace.WithMeterProvider(tel.mp)}, extra...)
+}
+
+// ended returns the ended spans named name.
+func (tel *telemetry) ended(name string) []sdktrace.ReadOnlySpan {
+	var out []sdktrace.ReadOnlySpan
+	for _, s := range tel.spans.Ended() {
+		if s.Name() == name {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (tel *telemetry) names() []string {
+	var out []string
+	for _, s := range tel.spans.Ended() {
+		out = append(out, s.Name())
+	}
+	return out
+}
+
+func (tel *telemetry) reset() { tel.spans.Reset() }
+
+func (tel *telemetry) metrics(t testing.TB) metricdata.ResourceMetrics {
+	var rm metricdata.ResourceMetrics
+	if err := tel.reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	return rm
+}
+
+func attr(s sdktrace.ReadOnlySpan, key string) (attribute.Value, bool) {
+	for _, kv := range s.Attributes() {
+		if string(kv.Key) == key {
+			return kv.Value, true
+		}
+	}
+	return attribute.Value{}, false
+}
+
+// backend is one real database the same suite runs against.
+type backend struct {
+	name   string
+	system string
+	// open returns a traced database whose tables are dropped at cleanup.
+	open func(t testing.TB, opts ...sqltrace.Option) *sql.DB
+	// ph returns the i-th (1-based) placeholder.
+	ph        func(i int) string
+	namespace string
+	address   string
+	// missingTableCode is db.response.status_code for a missing table.
+	missingTableCode string
+	autoID           string
+}
+
+func mysqlDSN(t testing.TB) string {
+	dsn := os.Getenv("SQLSIGHT_MYSQL_DSN")
+	if dsn == "" {
+		t.Skip("MariaDB/MySQL tests skipped: set SQLSIGHT_MYSQL_DSN='root@tcp(127.0.0.1:3306)/test' to run them")
+	}
+	return dsn
+}
+
+func postgresDSN(t testing.TB) string {
+	dsn := os.Getenv("SQLSIGHT_POSTGRES_DSN")
+	if dsn == "" {
+		t.Skip("PostgreSQL tests skipped: set SQLSIGHT_POSTGRES_DSN='postgres://postgres@127.0.0.1:5432/test?sslmode=disable' to run them")
+	}
+	return dsn
+}
+
+func sqliteBackend() backend {
+	return backend{
+		name: "sqlite", system: "sqlite", namespace: "sqlsight.db", missingTableCode: "1",
+		autoID: "INTEGER PRIMARY KEY AUTOINCREMENT",
+		ph:     func(int) string { return "?" },
+		open: func(t testing.TB, opts ...sqltrace.Option) *sql.DB {
+			path := filepath.Join(t.TempDir(), "sqlsight.db")
+			db, err := sqltrace.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)", opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			return db
+		},
+	}
+}
+
+func mysqlBackend() backend {
+	return backend{
+		name: "mariadb", system: "mariadb", namespace: "test", address: "127.0.0.1", missingTableCode: "1146",
+		autoID: "BIGINT AUTO_INCREMENT PRIMARY KEY",
+		ph:     func(int) string { return "?" },
+		open: func(t testing.TB, opts ...sqltrace.Option) *sql.DB {
+			cfg, err := mysql.ParseDSN(mysqlDSN(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			connector, err := mysql.NewConnector(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			db := sqltrace.OpenDB(connector, opts...)
+			t.Cleanup(func() { db.Close() })
+			return db
+		},
+	}
+}
+
+func postgresBackend() backend {
+	return backend{
+		name: "postgresql", system: "postgresql", namespace: "test", address: "127.0.0.1", missingTableCode: "42P01",
+		autoID: "BIGSERIAL PRIMARY KEY",
+		ph:     func(i int) string { return fmt.Sprintf("$%d", i) },
+		open: func(t testing.TB, opts ...sqltrace.Option) *sql.DB {
+			cfg, err := pgx.ParseConfig(postgresDSN(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			db := sqltrace.OpenDB(stdlib.GetConnector(*cfg), opts...)
+			t.Cleanup(func() { db.Close() })
+			return db
+		},
+	}
+}
+
+func backends() []backend { return []backend{sqliteBackend(), mysqlBackend(), postgresBackend()} }
+
+// table creates a uniquely named table for one test and drops it after.
+func table(t testing.TB, db *sql.DB, prefix, columns string) string {
+	name := fmt.Sprintf("%s_%d", prefix, time.Now().UnixNano()%1_000_000_000)
+	name = strings.ReplaceAll(name, "-", "_")
+	ctx := context.Background()
+	if _, err := db.ExecContext(ctx, "CREATE TABLE "+name+" ("+columns+")"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = db.ExecContext(context.Background(), "DROP TABLE "+name) })
+	return name
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -1,0 +1,37 @@
+package sqltrace
+
+import (
+	"database/sql/driver"
+
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// instrumentationName is the tracer and meter name.
+const instrumentationName = "github.com/sqlsight/sqlsight/sqltrace"
+
+// Version is the version of sqlsight reported as the instrumentation scope.
+const Version = "0.1.0"
+
+// instrumentation is what one WrapDriver or WrapConnector call sets up and
+// every connector it creates shares: the configuration, the tracer and the
+// metric instruments.
+type instrumentation struct {
+	cfg     *config
+	system  string // detected from the driver unless configured
+	tracer  trace.Tracer
+	metrics *instruments
+}
+
+func newInstrumentation(cfg *config, d driver.Driver) *instrumentation {
+	system := cfg.system
+	if system == "" {
+		system = detectSystem(d)
+	}
+	return &instrumentation{
+		cfg:     cfg,
+		system:  system,
+		tracer:  cfg.tracerProvider.Tracer(instrumentationName, trace.WithInstrumentationVersion(Version)),
+		metrics: newInstruments(cfg.meterProvider.Meter(instrumentationName, metric.WithInstrumentationVersion(Version))),
+	}
+}

@@ -1,0 +1,75 @@
+package sqltrace
+
+import (
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+
+	"github.com/sqlsight/sqlsight/internal/sqlinfo"
+)
+
+// Attribute keys of sqlsight's own telemetry (see the README's table).
+const (
+	AttrFingerprint  = attribute.Key("sqlsight.query.fingerprint")
+	AttrDriverTimeMS = attribute.Key("sqlsight.driver_time_ms")
+	AttrRowsAffected = attribute.Key("sqlsight.rows_affected")
+)
+
+// statement is what a traced database knows about one query text, built
+// once per distinct text and cached: the span name, the attributes that do
+// not change between executions, and the metric record options.
+type statement struct {
+	info  *sqlinfo.Info
+	name  string
+	attrs []attribute.KeyValue
+	// metricAttrs are the low-cardinality attributes of the metrics.
+	metricAttrs []attribute.KeyValue
+	metricOpts  []metric.RecordOption
+}
+
+func newStatement(query string, d sqlinfo.Dialect, base []attribute.KeyValue, cfg *config) *statement {
+	info := sqlinfo.Parse(query, d)
+	s := &statement{info: info, name: info.Summary}
+	if s.name == "" {
+		s.name = systemOf(base)
+	}
+	s.metricAttrs = append([]attribute.KeyValue(nil), base...)
+	if info.Operation != "" {
+		s.metricAttrs = append(s.metricAttrs, semconv.DBOperationName(info.Operation))
+	}
+	if info.Collection != "" {
+		s.metricAttrs = append(s.metricAttrs, semconv.DBCollectionName(info.Collection))
+	}
+	s.metricOpts = metricOptions(s.metricAttrs)
+
+	s.attrs = append([]attribute.KeyValue(nil), s.metricAttrs...)
+	if info.Summary != "" {
+		s.attrs = append(s.attrs, semconv.DBQuerySummary(info.Summary))
+	}
+	switch cfg.queryText {
+	case QueryTextSanitized:
+		s.attrs = append(s.attrs, semconv.DBQueryText(info.Sanitized))
+	case QueryTextRaw:
+		s.attrs = append(s.attrs, semconv.DBQueryText(query))
+	}
+	s.attrs = append(s.attrs, AttrFingerprint.String(info.Fingerprint))
+	return s
+}
+
+// newFixedStatement describes calls without query text: BEGIN, COMMIT, ...
+func newFixedStatement(op string, base []attribute.KeyValue) *statement {
+	s := &statement{info: &sqlinfo.Info{Summary: op, Operation: op}, name: op}
+	s.metricAttrs = append(append([]attribute.KeyValue(nil), base...), semconv.DBOperationName(op))
+	s.metricOpts = metricOptions(s.metricAttrs)
+	s.attrs = s.metricAttrs
+	return s
+}
+
+func systemOf(base []attribute.KeyValue) string {
+	for _, kv := range base {
+		if kv.Key == semconv.DBSystemNameKey {
+			return kv.Value.AsString()
+		}
+	}
+	return SystemOther
+}
