@@ -30,6 +30,7 @@ type connector struct {
 	baseAttrs   []attribute.KeyValue // db.system.name, db.namespace, server.*, user attributes
 	stmts       *sqlinfo.Cache[*statement]
 	fixed       map[Method]*statement // BEGIN, COMMIT, ROLLBACK, PING, CONNECT
+	tracker     *tracker
 
 	closeOnce sync.Once
 	closeErr  error
@@ -41,7 +42,8 @@ var (
 )
 
 func newConnector(parent driver.Connector, inst *instrumentation, dsn string) *connector {
-	c := &connector{parent: parent, inst: inst, dsn: dsn, system: inst.system}
+	c := &connector{parent: parent, inst: inst, dsn: dsn, system: inst.system,
+		tracker: newTracker(inst.cfg.trackerEntries, inst.cfg.trackerIdle)}
 	c.setEndpoint(endpointFromConnector(parent))
 	return c
 }

@@ -17,10 +17,11 @@ const Version = "0.1.0"
 // every connector it creates shares: the configuration, the tracer and the
 // metric instruments.
 type instrumentation struct {
-	cfg     *config
-	system  string // detected from the driver unless configured
-	tracer  trace.Tracer
-	metrics *instruments
+	cfg      *config
+	system   string // detected from the driver unless configured
+	tracer   trace.Tracer
+	metrics  *instruments
+	findings metric.Int64Counter
 }
 
 func newInstrumentation(cfg *config, d driver.Driver) *instrumentation {
@@ -28,10 +29,12 @@ func newInstrumentation(cfg *config, d driver.Driver) *instrumentation {
 	if system == "" {
 		system = detectSystem(d)
 	}
+	meter := cfg.meterProvider.Meter(instrumentationName, metric.WithInstrumentationVersion(Version))
 	return &instrumentation{
-		cfg:     cfg,
-		system:  system,
-		tracer:  cfg.tracerProvider.Tracer(instrumentationName, trace.WithInstrumentationVersion(Version)),
-		metrics: newInstruments(cfg.meterProvider.Meter(instrumentationName, metric.WithInstrumentationVersion(Version))),
+		cfg:      cfg,
+		system:   system,
+		tracer:   cfg.tracerProvider.Tracer(instrumentationName, trace.WithInstrumentationVersion(Version)),
+		metrics:  newInstruments(meter),
+		findings: findingsCounter(meter),
 	}
 }

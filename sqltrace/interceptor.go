@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ngrok/sqlmw"
+	"github.com/sqlsight/sqlsight/internal/sqlinfo"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
@@ -33,6 +34,7 @@ type run struct {
 	traced   bool // a span will be offered to the sampler
 	finished bool
 
+	argsHash   uint64
 	driverTime time.Duration
 	rows       int64
 	affected   int64 // -1 when unknown
@@ -40,7 +42,7 @@ type run struct {
 }
 
 // begin starts measuring a call. ok is false when the span filter skips it.
-func (c *connector) begin(ctx context.Context, m Method, st *statement, query string) (r run, ok bool) {
+func (c *connector) begin(ctx context.Context, m Method, st *statement, query string, args []driver.NamedValue) (r run, ok bool) {
 	cfg := c.inst.cfg
 	if cfg.spanFilter != nil && !cfg.spanFilter(ctx, m, query) {
 		return run{}, false
@@ -51,6 +53,9 @@ func (c *connector) begin(ctx context.Context, m Method, st *statement, query st
 	// unsampled path must stay close to the raw driver.
 	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() && !sc.IsSampled() {
 		r.traced = false
+	}
+	if len(args) > 0 && (st.info.Kind == sqlinfo.KindSelect || st.info.SingleRowWrite) {
+		r.argsHash = hashArgs(args)
 	}
 	r.start = time.Now()
 	return r, true
@@ -72,12 +77,16 @@ func (r *run) finish() {
 	if r.method == MethodQuery {
 		c.inst.metrics.rows.Record(r.Context, r.rows, opts...)
 	}
+	det := r.detect()
 	if !r.traced {
+		for _, f := range det.deliver {
+			c.inst.deliver(r.Context, f)
+		}
 		return
 	}
-	_, span := c.inst.tracer.Start(r.Context, r.stmt.name, trace.WithTimestamp(r.start), trace.WithSpanKind(trace.SpanKindClient))
+	ctx, span := c.inst.tracer.Start(r.Context, r.stmt.name, trace.WithTimestamp(r.start), trace.WithSpanKind(trace.SpanKindClient))
 	if span.IsRecording() {
-		attrs := make([]attribute.KeyValue, 0, len(r.stmt.attrs)+6)
+		attrs := make([]attribute.KeyValue, 0, len(r.stmt.attrs)+10)
 		attrs = append(attrs, r.stmt.attrs...)
 		attrs = append(attrs, AttrDriverTimeMS.Float64(float64(r.driverTime)/float64(time.Millisecond)))
 		if r.method == MethodQuery {
@@ -96,7 +105,19 @@ func (r *run) finish() {
 			// ("Duplicate entry 'alice@example.com'"): keep it out.
 			span.SetStatus(codes.Error, kind)
 		}
+		if det.inScope && (r.stmt.info.Kind == sqlinfo.KindSelect || r.stmt.info.SingleRowWrite) {
+			attrs = append(attrs, AttrNPlusOneCount.Int(det.count))
+		}
+		attrs = findingAttributes(attrs, det.kinds, det.deliver)
 		span.SetAttributes(attrs...)
+		for _, f := range det.deliver {
+			span.AddEvent(EventFinding, findingEvent(f))
+		}
+	}
+	sc := span.SpanContext()
+	for _, f := range det.deliver {
+		f.SpanContext = sc
+		c.inst.deliver(ctx, f)
 	}
 	span.End(trace.WithTimestamp(end))
 }
@@ -110,7 +131,7 @@ func (r *run) failed(err error) {
 }
 
 func (ic *interceptor) ConnExecContext(ctx context.Context, conn driver.ExecerContext, query string, args []driver.NamedValue) (driver.Result, error) {
-	r, ok := ic.begin(ctx, MethodExec, ic.stmts.Get(query), query)
+	r, ok := ic.begin(ctx, MethodExec, ic.stmts.Get(query), query, args)
 	if !ok {
 		return conn.ExecContext(ctx, query, args)
 	}
@@ -119,7 +140,7 @@ func (ic *interceptor) ConnExecContext(ctx context.Context, conn driver.ExecerCo
 }
 
 func (ic *interceptor) StmtExecContext(ctx context.Context, stmt driver.StmtExecContext, query string, args []driver.NamedValue) (driver.Result, error) {
-	r, ok := ic.begin(ctx, MethodExec, ic.stmts.Get(query), query)
+	r, ok := ic.begin(ctx, MethodExec, ic.stmts.Get(query), query, args)
 	if !ok {
 		return stmt.ExecContext(ctx, args)
 	}
@@ -143,7 +164,7 @@ func (ic *interceptor) execDone(r *run, res driver.Result, err error) (driver.Re
 }
 
 func (ic *interceptor) ConnQueryContext(ctx context.Context, conn driver.QueryerContext, query string, args []driver.NamedValue) (context.Context, driver.Rows, error) {
-	r, ok := ic.begin(ctx, MethodQuery, ic.stmts.Get(query), query)
+	r, ok := ic.begin(ctx, MethodQuery, ic.stmts.Get(query), query, args)
 	if !ok {
 		rows, err := conn.QueryContext(ctx, query, args)
 		return ctx, rows, err
@@ -153,7 +174,7 @@ func (ic *interceptor) ConnQueryContext(ctx context.Context, conn driver.Queryer
 }
 
 func (ic *interceptor) StmtQueryContext(ctx context.Context, stmt driver.StmtQueryContext, query string, args []driver.NamedValue) (context.Context, driver.Rows, error) {
-	r, ok := ic.begin(ctx, MethodQuery, ic.stmts.Get(query), query)
+	r, ok := ic.begin(ctx, MethodQuery, ic.stmts.Get(query), query, args)
 	if !ok {
 		rows, err := stmt.QueryContext(ctx, args)
 		return ctx, rows, err
@@ -210,7 +231,7 @@ func (ic *interceptor) RowsClose(ctx context.Context, rows driver.Rows) error {
 }
 
 func (ic *interceptor) ConnBeginTx(ctx context.Context, conn driver.ConnBeginTx, opts driver.TxOptions) (context.Context, driver.Tx, error) {
-	r, ok := ic.begin(ctx, MethodBegin, ic.fixed[MethodBegin], "")
+	r, ok := ic.begin(ctx, MethodBegin, ic.fixed[MethodBegin], "", nil)
 	tx, err := conn.BeginTx(ctx, opts)
 	if ok {
 		r.driverTime = time.Since(r.start)
@@ -237,7 +258,7 @@ func (ic *interceptor) ConnPing(ctx context.Context, conn driver.Pinger) error {
 
 // simple measures a call without statement text or rows.
 func (ic *interceptor) simple(ctx context.Context, m Method, call func() error) error {
-	r, ok := ic.begin(ctx, m, ic.fixed[m], "")
+	r, ok := ic.begin(ctx, m, ic.fixed[m], "", nil)
 	err := call()
 	if ok {
 		r.driverTime = time.Since(r.start)
@@ -252,7 +273,7 @@ func (ic *interceptor) simple(ctx context.Context, m Method, call func() error) 
 // error gets a span of its own: database/sql prepares implicitly whenever a
 // driver answers driver.ErrSkip, and the error would otherwise go unseen.
 func (ic *interceptor) ConnPrepareContext(ctx context.Context, conn driver.ConnPrepareContext, query string) (context.Context, driver.Stmt, error) {
-	r, ok := ic.begin(ctx, MethodQuery, ic.stmts.Get(query), query)
+	r, ok := ic.begin(ctx, MethodQuery, ic.stmts.Get(query), query, nil)
 	stmt, err := conn.PrepareContext(ctx, query)
 	if err != nil {
 		if ok {

@@ -2,6 +2,7 @@ package sqltrace
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -66,12 +67,22 @@ type config struct {
 	queryText       QueryTextMode
 	spanFilter      SpanFilter
 	connectionSpans bool
+
+	nPlusOneThreshold      int
+	nPlusOneMinDuration    time.Duration
+	repeatedWriteThreshold int
+	trackerEntries         int
+	trackerIdle            time.Duration
+	findingHandler         FindingHandler
+	logger                 *slog.Logger
 }
 
 func newConfig(opts []Option) *config {
 	c := &config{
-		slowThreshold: DefaultSlowThreshold,
-		queryText:     QueryTextSanitized,
+		slowThreshold:          DefaultSlowThreshold,
+		queryText:              QueryTextSanitized,
+		nPlusOneThreshold:      DefaultNPlusOneThreshold,
+		repeatedWriteThreshold: DefaultRepeatedWriteThreshold,
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -133,4 +144,51 @@ func WithSpanFilter(f SpanFilter) Option {
 // They are off by default: they are noise in most traces.
 func WithConnectionSpans() Option {
 	return optionFunc(func(c *config) { c.connectionSpans = true })
+}
+
+// WithNPlusOneThreshold sets how many executions of the same SELECT with
+// different arguments under one parent make an N+1 (default 5).
+func WithNPlusOneThreshold(n int) Option {
+	return optionFunc(func(c *config) {
+		if n > 1 {
+			c.nPlusOneThreshold = n
+		}
+	})
+}
+
+// WithNPlusOneMinDuration sets the total driver time the executions must
+// reach before an N+1 is reported. The default, 0, reports every loop, so
+// that tests on fast local databases catch them; in production a floor
+// such as 50ms keeps cheap loops quiet.
+func WithNPlusOneMinDuration(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.nPlusOneMinDuration = d })
+}
+
+// WithRepeatedWriteThreshold sets how many executions of the same
+// single-row INSERT, UPDATE or DELETE under one parent make a
+// repeated_write finding (default 5).
+func WithRepeatedWriteThreshold(n int) Option {
+	return optionFunc(func(c *config) {
+		if n > 1 {
+			c.repeatedWriteThreshold = n
+		}
+	})
+}
+
+// WithTrackerLimits bounds the detectors' memory: at most entries
+// (scope, fingerprint) pairs are tracked, and a pair unused for idle is
+// forgotten. Defaults: DefaultTrackerEntries and DefaultTrackerIdle.
+func WithTrackerLimits(entries int, idle time.Duration) Option {
+	return optionFunc(func(c *config) { c.trackerEntries, c.trackerIdle = entries, idle })
+}
+
+// WithFindingHandler calls h once for every finding.
+func WithFindingHandler(h FindingHandler) Option {
+	return optionFunc(func(c *config) { c.findingHandler = h })
+}
+
+// WithLogger logs every finding once, at Warn level, with its trace and
+// span IDs.
+func WithLogger(l *slog.Logger) Option {
+	return optionFunc(func(c *config) { c.logger = l })
 }

@@ -19,9 +19,10 @@ const (
 // once per distinct text and cached: the span name, the attributes that do
 // not change between executions, and the metric record options.
 type statement struct {
-	info  *sqlinfo.Info
-	name  string
-	attrs []attribute.KeyValue
+	info   *sqlinfo.Info
+	fpHash uint64 // the fingerprint as the detectors' key
+	name   string
+	attrs  []attribute.KeyValue
 	// metricAttrs are the low-cardinality attributes of the metrics.
 	metricAttrs []attribute.KeyValue
 	metricOpts  []metric.RecordOption
@@ -29,7 +30,7 @@ type statement struct {
 
 func newStatement(query string, d sqlinfo.Dialect, base []attribute.KeyValue, cfg *config) *statement {
 	info := sqlinfo.Parse(query, d)
-	s := &statement{info: info, name: info.Summary}
+	s := &statement{info: info, name: info.Summary, fpHash: fingerprintHash(info.Fingerprint)}
 	if s.name == "" {
 		s.name = systemOf(base)
 	}

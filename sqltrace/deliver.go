@@ -1,0 +1,99 @@
+package sqltrace
+
+import (
+	"context"
+	"log/slog"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Attribute keys and the event name of findings (see the README's table).
+const (
+	AttrFindings      = attribute.Key("sqlsight.findings")
+	AttrNPlusOneCount = attribute.Key("sqlsight.n_plus_one.count")
+	AttrIndexTable    = attribute.Key("sqlsight.index.table")
+	AttrIndexColumns  = attribute.Key("sqlsight.index.columns")
+	AttrSuggestion    = attribute.Key("sqlsight.suggestion")
+	EventFinding      = "sqlsight.finding"
+)
+
+// FindingHandler receives every finding once, synchronously for the
+// detectors (in the goroutine that ran the statement) and from the explain
+// worker for plan findings. ctx carries the statement's span.
+type FindingHandler func(ctx context.Context, f Finding)
+
+// findingsCounter creates the sqlsight.findings counter.
+func findingsCounter(m metric.Meter) metric.Int64Counter {
+	c, err := m.Int64Counter("sqlsight.findings", metric.WithUnit("{finding}"),
+		metric.WithDescription("Findings raised by sqlsight, by kind and db.query.summary."))
+	handle(err)
+	return c
+}
+
+// deliver sends a finding to the metric, the handler and the logger. The
+// span side (attributes and event) is done by the caller, which owns the
+// span.
+func (inst *instrumentation) deliver(ctx context.Context, f Finding) {
+	inst.findings.Add(ctx, 1, metric.WithAttributes(
+		attribute.String("kind", string(f.Kind)), semconv.DBQuerySummary(f.Summary)))
+	if h := inst.cfg.findingHandler; h != nil {
+		h(ctx, f)
+	}
+	if l := inst.cfg.logger; l != nil {
+		attrs := []slog.Attr{
+			slog.String("kind", string(f.Kind)),
+			slog.String("suggestion", f.Suggestion),
+			slog.String("summary", f.Summary),
+			slog.String("fingerprint", f.Fingerprint),
+		}
+		if f.Table != "" {
+			attrs = append(attrs, slog.String("table", f.Table))
+		}
+		if f.Count > 0 {
+			attrs = append(attrs, slog.Int("count", f.Count))
+		}
+		if f.SpanContext.IsValid() {
+			attrs = append(attrs, slog.String("trace_id", f.SpanContext.TraceID().String()),
+				slog.String("span_id", f.SpanContext.SpanID().String()))
+		}
+		l.LogAttrs(ctx, slog.LevelWarn, f.Message, attrs...)
+	}
+}
+
+// findingEvent is the sqlsight.finding span event of f.
+func findingEvent(f Finding) trace.EventOption {
+	return trace.WithAttributes(
+		attribute.String("kind", string(f.Kind)),
+		attribute.String("message", f.Message),
+		attribute.String("suggestion", f.Suggestion),
+	)
+}
+
+// findingAttributes are the span attributes for the kinds an execution
+// carries; index attributes and the suggestion come from the first finding
+// that has them.
+func findingAttributes(attrs []attribute.KeyValue, kinds []Kind, findings []Finding) []attribute.KeyValue {
+	if len(kinds) == 0 {
+		return attrs
+	}
+	names := make([]string, len(kinds))
+	for i, k := range kinds {
+		names[i] = string(k)
+	}
+	attrs = append(attrs, AttrFindings.StringSlice(names))
+	suggested, indexed := false, false
+	for _, f := range findings {
+		if !suggested && f.Suggestion != "" {
+			attrs = append(attrs, AttrSuggestion.String(f.Suggestion))
+			suggested = true
+		}
+		if !indexed && len(f.Columns) > 0 && f.Table != "" {
+			attrs = append(attrs, AttrIndexTable.String(f.Table), AttrIndexColumns.StringSlice(f.Columns))
+			indexed = true
+		}
+	}
+	return attrs
+}

@@ -1,0 +1,83 @@
+package sqltrace
+
+import (
+	"runtime"
+	"testing"
+	"time"
+)
+
+func scopeN(i int) scopeKey {
+	var k scopeKey
+	k.trace[0] = 1
+	for b := range 8 {
+		k.span[b] = byte(i >> (8 * b))
+	}
+	return k
+}
+
+// TestTrackerMemoryIsBounded runs 1,000,000 statements across 100,000
+// parents through the tracker and checks entries and heap stay bounded.
+func TestTrackerMemoryIsBounded(t *testing.T) {
+	const entries = DefaultTrackerEntries
+	tr := newTracker(entries, DefaultTrackerIdle)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	now := time.Now()
+	for i := range 1_000_000 {
+		parent := i / 10 // 100,000 parents, 10 statements each
+		tr.observe(trackKey{scope: scopeN(parent), fp: uint64(i % 3)}, uint64(i), time.Microsecond, now)
+	}
+	if n := tr.len(); n > entries {
+		t.Fatalf("%d entries, bound %d", n, entries)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	// An entry costs about 200 bytes with its map slot; 64Ki entries stay
+	// well under 32 MiB.
+	const bound = 32 << 20
+	if grown := int64(after.HeapAlloc) - int64(before.HeapAlloc); grown > bound {
+		t.Fatalf("heap grew by %d bytes, bound %d", grown, bound)
+	}
+	runtime.KeepAlive(tr)
+}
+
+func TestTrackerForgetsIdleScopes(t *testing.T) {
+	tr := newTracker(trackerShards*4, time.Second)
+	start := time.Now()
+	for i := range 1000 {
+		tr.observe(trackKey{scope: scopeN(i), fp: 1}, 0, 0, start.Add(time.Duration(i)*time.Second))
+	}
+	if n := tr.len(); n > trackerShards*4 {
+		t.Fatalf("%d entries over the bound", n)
+	}
+}
+
+func TestTrackerCountsPerScope(t *testing.T) {
+	tr := newTracker(0, 0)
+	now := time.Now()
+	a := trackKey{scope: scopeN(1), fp: 7}
+	b := trackKey{scope: scopeN(2), fp: 7}
+	for i := range 3 {
+		tr.observe(a, uint64(i), 0, now)
+	}
+	if o := tr.observe(b, 9, 0, now); o.count != 1 || o.varied || o.duplicate {
+		t.Fatalf("second scope sees %+v", o)
+	}
+	if o := tr.observe(a, 1, 0, now); o.count != 4 || !o.varied || !o.duplicate {
+		t.Fatalf("first scope sees %+v", o)
+	}
+}
+
+func BenchmarkDetector(b *testing.B) {
+	tr := newTracker(0, 0)
+	now := time.Now()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			i++
+			tr.observe(trackKey{scope: scopeN(i % 1000), fp: 42}, uint64(i), time.Microsecond, now)
+		}
+	})
+}
