@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/ngrok/sqlmw"
 	"go.opentelemetry.io/otel/attribute"
@@ -26,10 +28,7 @@ type connector struct {
 	dsn    string
 
 	resolveOnce sync.Once
-	system      string
-	baseAttrs   []attribute.KeyValue // db.system.name, db.namespace, server.*, user attributes
-	stmts       *sqlinfo.Cache[*statement]
-	fixed       map[Method]*statement // BEGIN, COMMIT, ROLLBACK, PING, CONNECT
+	state       atomic.Pointer[dbState] // replaced once when resolve learns more
 	tracker     *tracker
 
 	closeOnce sync.Once
@@ -42,19 +41,28 @@ var (
 )
 
 func newConnector(parent driver.Connector, inst *instrumentation, dsn string) *connector {
-	c := &connector{parent: parent, inst: inst, dsn: dsn, system: inst.system,
+	c := &connector{parent: parent, inst: inst, dsn: dsn,
 		tracker: newTracker(inst.cfg.trackerEntries, inst.cfg.trackerIdle)}
-	c.setEndpoint(endpointFromConnector(parent))
+	c.state.Store(c.newState(inst.system))
 	return c
 }
 
-// setEndpoint builds the attributes every span and metric of this database
-// carries.
-func (c *connector) setEndpoint(e endpoint) {
+// dbState is what the spans and metrics of one database share: the system,
+// the attributes every span carries, and the statements seen so far.
+// Connections capture it when they open; it is immutable once published.
+type dbState struct {
+	system    string
+	baseAttrs []attribute.KeyValue // db.system.name, db.namespace, server.*, user attributes
+	stmts     *sqlinfo.Cache[*statement]
+	fixed     map[Method]*statement // BEGIN, COMMIT, ROLLBACK, PING, CONNECT
+}
+
+func (c *connector) newState(system string) *dbState {
+	e := endpointFromConnector(c.parent)
 	if e == (endpoint{}) {
-		e = endpointFromDSN(c.system, c.dsn)
+		e = endpointFromDSN(system, c.dsn)
 	}
-	attrs := []attribute.KeyValue{semconv.DBSystemNameKey.String(c.system)}
+	attrs := []attribute.KeyValue{semconv.DBSystemNameKey.String(system)}
 	if e.namespace != "" {
 		attrs = append(attrs, semconv.DBNamespace(e.namespace))
 	}
@@ -64,21 +72,31 @@ func (c *connector) setEndpoint(e endpoint) {
 			attrs = append(attrs, semconv.ServerPort(e.port))
 		}
 	}
-	c.baseAttrs = append(attrs, c.inst.cfg.attributes...)
-	c.stmts = sqlinfo.NewCache(0, func(q string) *statement { return newStatement(q, dialectOf(c.system), c.baseAttrs, c.inst.cfg) })
-	c.fixed = map[Method]*statement{}
+	st := &dbState{system: system, baseAttrs: append(attrs, c.inst.cfg.attributes...), fixed: map[Method]*statement{}}
+	st.stmts = sqlinfo.NewCache(0, func(q string) *statement { return newStatement(q, dialectOf(system), st.baseAttrs, c.inst.cfg) })
 	for m, op := range map[Method]string{MethodBegin: "BEGIN", MethodCommit: "COMMIT", MethodRollback: "ROLLBACK", MethodPing: "PING", MethodConnect: "CONNECT"} {
-		c.fixed[m] = newFixedStatement(op, c.baseAttrs)
+		st.fixed[m] = newFixedStatement(op, st.baseAttrs)
 	}
+	return st
 }
 
 func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
+	var r run
+	traced := false
+	if c.inst.cfg.connectionSpans {
+		r, traced = c.begin(ctx, MethodConnect, c.state.Load().fixed[MethodConnect], "", nil)
+	}
 	raw, err := c.parent.Connect(ctx)
+	if traced {
+		r.driverTime = time.Since(r.start)
+		r.failed(err)
+		r.finish()
+	}
 	if err != nil {
 		return nil, err
 	}
 	c.resolveOnce.Do(func() { c.resolve(ctx, raw) })
-	ic := &interceptor{connector: c, raw: raw}
+	ic := &interceptor{connector: c, dbState: c.state.Load(), raw: raw}
 	wrapped, err := sqlmw.Driver(staticConnDriver{raw}, ic).Open("")
 	if err != nil { // staticConnDriver cannot fail; keep the connection usable regardless
 		return raw, nil
@@ -90,7 +108,7 @@ func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 // it MariaDB? It runs on the first connection before the application gets
 // it, and only when the system was not configured.
 func (c *connector) resolve(ctx context.Context, raw driver.Conn) {
-	if c.system != SystemMySQL || c.inst.cfg.system != "" {
+	if c.state.Load().system != SystemMySQL || c.inst.cfg.system != "" {
 		return
 	}
 	q, ok := raw.(driver.QueryerContext)
@@ -114,8 +132,7 @@ func (c *connector) resolve(ctx context.Context, raw driver.Conn) {
 		version = v
 	}
 	if strings.Contains(strings.ToLower(version), "mariadb") {
-		c.system = SystemMariaDB
-		c.setEndpoint(endpointFromConnector(c.parent))
+		c.state.Store(c.newState(SystemMariaDB))
 	}
 }
 

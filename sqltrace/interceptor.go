@@ -20,6 +20,7 @@ import (
 type interceptor struct {
 	sqlmw.NullInterceptor
 	*connector
+	*dbState
 	raw driver.Conn
 }
 

@@ -291,3 +291,14 @@ func TestOpenWithDSN(t *testing.T) {
 		t.Error("ping traced without WithConnectionSpans")
 	}
 }
+
+func TestConnectionSpans(t *testing.T) {
+	tel := newTelemetry(t)
+	db := sqliteBackend().open(t, tel.options(sqltrace.WithConnectionSpans())...)
+	if err := db.PingContext(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(tel.ended("CONNECT")) != 1 || len(tel.ended("PING")) != 1 {
+		t.Fatalf("spans %v, want CONNECT and PING", tel.names())
+	}
+}
