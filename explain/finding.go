@@ -1,0 +1,33 @@
+package explain
+
+// The finding kinds the analysers produce. They are part of sqlsight's
+// telemetry contract (DESIGN.md, "Finding kinds").
+const (
+	KindUnindexedIn         = "unindexed_in"
+	KindFullScan            = "full_scan"
+	KindSortWithoutIndex    = "sort_without_index"
+	KindPartitionsNotPruned = "partitions_not_pruned"
+)
+
+// Finding is one problem read from a plan, with the fix.
+type Finding struct {
+	// Kind is one of the Kind constants.
+	Kind string
+	// Message says what is wrong, in one sentence.
+	Message string
+	// Suggestion is the fix: a CREATE INDEX statement, or advice.
+	Suggestion string
+	// Table is the table concerned (the partitioned parent for partitions).
+	Table string
+	// Columns are the columns concerned: the IN columns, the columns of the
+	// suggested index, or the partition key.
+	Columns []string
+}
+
+// Verdict is the outcome of explaining a statement: the plan and its
+// findings, or the error that prevented it.
+type Verdict struct {
+	Plan     *Plan
+	Findings []Finding
+	Err      error
+}
