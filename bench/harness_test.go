@@ -1,0 +1,92 @@
+package bench
+
+import (
+	"context"
+	"database/sql"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// maxGoroutines is the goroutine count of the high-contention parallel
+// variants.
+const maxGoroutines = 64
+
+// openFake opens the fake driver with w and the telemetry of s, closing
+// both when b ends. The pool keeps every connection it opens, so the
+// parallel variants measure the wrapper, not connection churn.
+func openFake(tb testing.TB, w Wrapper, s Sampling) (*sql.DB, *Telemetry) {
+	tb.Helper()
+	t := NewTelemetry(s.Sampler)
+	db, err := w.Open(FakeDriver{}, "", t)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	db.SetMaxIdleConns(2 * maxGoroutines)
+	tb.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			tb.Error(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := t.Shutdown(ctx); err != nil {
+			tb.Error(err)
+		}
+	})
+	return db, t
+}
+
+// prepareOp readies op on db and runs it once, so that the first
+// connection, the prepared statement and the wrappers' caches exist before
+// the timer starts.
+func prepareOp(tb testing.TB, db *sql.DB, op Op) func(context.Context) error {
+	tb.Helper()
+	ctx := context.Background()
+	run, release, err := op.Prepare(ctx, db)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := release(); err != nil {
+			tb.Error(err)
+		}
+	})
+	if err := run(ctx); err != nil {
+		tb.Fatalf("%s: %v", op.Name, err)
+	}
+	return run
+}
+
+// benchSerial runs op from one goroutine.
+func benchSerial(b *testing.B, w Wrapper, s Sampling, op Op) {
+	db, _ := openFake(b, w, s)
+	run := prepareOp(b, db, op)
+	req := NewRequests(context.Background(), s)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := run(req.Next()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchParallel runs op from goroutines goroutines (GOMAXPROCS when 0).
+func benchParallel(b *testing.B, w Wrapper, s Sampling, op Op, goroutines int) {
+	db, _ := openFake(b, w, s)
+	run := prepareOp(b, db, op)
+	if goroutines > 0 {
+		procs := runtime.GOMAXPROCS(0)
+		b.SetParallelism((goroutines + procs - 1) / procs)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		req := NewRequests(context.Background(), s)
+		for pb.Next() {
+			if err := run(req.Next()); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
