@@ -1,0 +1,115 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// The targets of the performance budget (DESIGN.md).
+const (
+	unsampledMaxNS     = 500
+	unsampledMaxAllocs = 3
+	realMinRatio       = 0.97
+	parallelMaxGrowth  = 1.2
+)
+
+// statementsPerOp is how many statements one run of an operation executes,
+// for the per-statement budget; one unless listed.
+var statementsPerOp = map[string]float64{"Tx3": 3}
+
+// verdict is one target checked against one benchmark row.
+type verdict struct {
+	target, row, detail string
+	met                 bool
+}
+
+// checkTargets holds sqlsight to each target on every row it applies to.
+func checkTargets(rs *results) []verdict {
+	var vs []verdict
+	for _, row := range rs.rows {
+		fam := family(row)
+		sampling := param(row, "sampling")
+		fake := strings.HasPrefix(fam, "Fake")
+		switch {
+		case fake && strings.HasPrefix(sampling, "sampled"):
+			s, ok1 := overhead(rs, row, "sqlsight")
+			o, ok2 := overhead(rs, row, "otelsql")
+			if ok1 && ok2 {
+				vs = append(vs, verdict{
+					target: "sampled: overhead ≤ otelsql's", row: row, met: s.ns <= o.ns,
+					detail: fmt.Sprintf("sqlsight %+.0f ns, otelsql %+.0f ns", s.ns, o.ns),
+				})
+			}
+		case fake && fam != "FakeParallel" && strings.HasPrefix(sampling, "unsampled"):
+			s, ok := overhead(rs, row, "sqlsight")
+			if ok {
+				n := statementsPerOp[param(row, "op")]
+				if n == 0 {
+					n = 1
+				}
+				ns, allocs := s.ns/n, s.allocs/n
+				vs = append(vs, verdict{
+					target: "unsampled: ≤ 500 ns and ≤ 3 allocs per statement", row: row,
+					met:    ns <= unsampledMaxNS && allocs <= unsampledMaxAllocs,
+					detail: fmt.Sprintf("%+.0f ns, %+.1f allocs per statement", ns, allocs),
+				})
+			}
+		case fam == "RealDB":
+			s, ok := overhead(rs, row, "sqlsight")
+			if ok && s.ratio == s.ratio {
+				vs = append(vs, verdict{
+					target: "real databases: ≥ 97% of raw throughput", row: row, met: s.ratio >= realMinRatio,
+					detail: fmt.Sprintf("%.1f%% of raw", 100*s.ratio),
+				})
+			}
+		}
+		if fam == "FakeParallel" && param(row, "goroutines") != "gomaxprocs" {
+			base := strings.Replace(row, "goroutines="+param(row, "goroutines"), "goroutines=gomaxprocs", 1)
+			hi, ok1 := rs.median(row, "sqlsight", unitTime)
+			lo, ok2 := rs.median(base, "sqlsight", unitTime)
+			if ok1 && ok2 {
+				vs = append(vs, verdict{
+					target: "parallel: ns/op at 64 goroutines ≤ 1.2 × at GOMAXPROCS", row: row, met: hi <= parallelMaxGrowth*lo,
+					detail: fmt.Sprintf("%.2f×", hi/lo),
+				})
+			}
+		}
+	}
+	return vs
+}
+
+// writeTargets writes the verdicts, grouped by target, misses first.
+func writeTargets(w io.Writer, vs []verdict) {
+	var order []string
+	byTarget := map[string][]verdict{}
+	for _, v := range vs {
+		if byTarget[v.target] == nil {
+			order = append(order, v.target)
+		}
+		byTarget[v.target] = append(byTarget[v.target], v)
+	}
+	fmt.Fprintln(w, "### Targets (sqlsight)")
+	fmt.Fprintln(w)
+	for _, t := range order {
+		met := 0
+		for _, v := range byTarget[t] {
+			if v.met {
+				met++
+			}
+		}
+		fmt.Fprintf(w, "- **%s**: met on %d of %d\n", t, met, len(byTarget[t]))
+		for _, missed := range []bool{true, false} {
+			for _, v := range byTarget[t] {
+				if v.met == !missed {
+					mark := "met"
+					if missed {
+						mark = "**missed**"
+					}
+					fmt.Fprintf(w, "  - %s `%s`: %s\n", mark, v.row, v.detail)
+				}
+			}
+		}
+	}
+	fmt.Fprintln(w)
+}
