@@ -2,6 +2,7 @@ package sqltrace
 
 import (
 	"database/sql/driver"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
@@ -22,6 +23,9 @@ type instrumentation struct {
 	tracer   trace.Tracer
 	metrics  *instruments
 	findings metric.Int64Counter
+	// inFlight counts the traced statements running now, so a reader can
+	// judge the process-wide CPU and heap deltas of one of them.
+	inFlight atomic.Int64
 }
 
 func newInstrumentation(cfg *config, d driver.Driver) *instrumentation {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ngrok/sqlmw"
 	"github.com/sqlsight/sqlsight/internal/sqlinfo"
+	"github.com/sqlsight/sqlsight/resource"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
@@ -35,7 +36,12 @@ type run struct {
 	traced   bool // a span will be offered to the sampler
 	finished bool
 
-	argsHash   uint64
+	argsHash uint64
+	// usage is taken at the start of traced statements. The deltas are
+	// process-wide: concurrent statements and goroutines are included,
+	// which is why concurrent tells how many statements were in flight.
+	usage      resource.Snapshot
+	concurrent int64
 	driverTime time.Duration
 	rows       int64
 	affected   int64 // -1 when unknown
@@ -58,6 +64,10 @@ func (c *connector) begin(ctx context.Context, m Method, st *statement, query st
 	if len(args) > 0 && (st.info.Kind == sqlinfo.KindSelect || st.info.SingleRowWrite) {
 		r.argsHash = hashArgs(args)
 	}
+	if r.traced && !cfg.noResourceDeltas {
+		r.concurrent = c.inst.inFlight.Add(1)
+		r.usage = resource.Take()
+	}
 	r.start = time.Now()
 	return r, true
 }
@@ -69,6 +79,11 @@ func (r *run) finish() {
 	}
 	r.finished = true
 	end := time.Now()
+	var usage resource.Delta
+	if r.concurrent > 0 {
+		usage = resource.Since(r.usage)
+		r.conn.inst.inFlight.Add(-1)
+	}
 	c := r.conn
 	opts := r.stmt.metricOpts
 	if r.err != nil {
@@ -87,7 +102,7 @@ func (r *run) finish() {
 	}
 	ctx, span := c.inst.tracer.Start(r.Context, r.stmt.name, trace.WithTimestamp(r.start), trace.WithSpanKind(trace.SpanKindClient))
 	if span.IsRecording() {
-		attrs := make([]attribute.KeyValue, 0, len(r.stmt.attrs)+10)
+		attrs := make([]attribute.KeyValue, 0, len(r.stmt.attrs)+14)
 		attrs = append(attrs, r.stmt.attrs...)
 		attrs = append(attrs, AttrDriverTimeMS.Float64(float64(r.driverTime)/float64(time.Millisecond)))
 		if r.method == MethodQuery {
@@ -95,6 +110,10 @@ func (r *run) finish() {
 		}
 		if r.affected >= 0 {
 			attrs = append(attrs, AttrRowsAffected.Int64(r.affected))
+		}
+		if r.concurrent > 0 {
+			attrs = usage.AppendAttributes(attrs)
+			attrs = append(attrs, AttrConcurrentStatements.Int64(r.concurrent))
 		}
 		if r.err != nil {
 			kind := errorType(r.err)
@@ -149,8 +168,16 @@ func (ic *interceptor) StmtExecContext(ctx context.Context, stmt driver.StmtExec
 	return ic.execDone(&r, res, err)
 }
 
+// abandon undoes begin for a call that did not happen (driver.ErrSkip).
+func (r *run) abandon() {
+	if r.concurrent > 0 {
+		r.conn.inst.inFlight.Add(-1)
+	}
+}
+
 func (ic *interceptor) execDone(r *run, res driver.Result, err error) (driver.Result, error) {
 	if errors.Is(err, driver.ErrSkip) {
+		r.abandon()
 		return res, err
 	}
 	r.driverTime = time.Since(r.start)
@@ -188,6 +215,7 @@ func (ic *interceptor) StmtQueryContext(ctx context.Context, stmt driver.StmtQue
 // of its rows, so RowsNext and RowsClose can count and end it.
 func (ic *interceptor) queryDone(r run, ctx context.Context, rows driver.Rows, err error) (context.Context, driver.Rows, error) {
 	if errors.Is(err, driver.ErrSkip) {
+		r.abandon()
 		return ctx, rows, err
 	}
 	r.driverTime = time.Since(r.start)

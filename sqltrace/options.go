@@ -75,6 +75,7 @@ type config struct {
 	trackerIdle            time.Duration
 	findingHandler         FindingHandler
 	logger                 *slog.Logger
+	noResourceDeltas       bool
 }
 
 func newConfig(opts []Option) *config {
@@ -191,4 +192,12 @@ func WithFindingHandler(h FindingHandler) Option {
 // span IDs.
 func WithLogger(l *slog.Logger) Option {
 	return optionFunc(func(c *config) { c.logger = l })
+}
+
+// WithoutResourceDeltas turns off the CPU and heap deltas on statement
+// spans (sqlsight.cpu.*, sqlsight.mem.heap_alloc_bytes and
+// sqlsight.concurrent_statements); they cost about a microsecond per
+// sampled statement.
+func WithoutResourceDeltas() Option {
+	return optionFunc(func(c *config) { c.noResourceDeltas = true })
 }

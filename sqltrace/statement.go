@@ -13,6 +13,9 @@ const (
 	AttrFingerprint  = attribute.Key("sqlsight.query.fingerprint")
 	AttrDriverTimeMS = attribute.Key("sqlsight.driver_time_ms")
 	AttrRowsAffected = attribute.Key("sqlsight.rows_affected")
+	// AttrConcurrentStatements is the number of traced statements in flight
+	// when this one started (itself included).
+	AttrConcurrentStatements = attribute.Key("sqlsight.concurrent_statements")
 )
 
 // statement is what a traced database knows about one query text, built
