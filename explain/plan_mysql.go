@@ -35,7 +35,7 @@ func mysqlAccess(t string) string {
 // "rows_examined_per_scan"); the walker reads both: tables are objects under a
 // "table" key wherever they appear, and every other object is a step.
 func parseMySQLJSON(d Dialect, data []byte) (*Plan, error) {
-	v, err := parseJSON(data)
+	v, err := parseJSON(repairJSONStrings(data))
 	if err != nil {
 		return nil, err
 	}
@@ -255,4 +255,54 @@ func parseTabularText(d Dialect, text string) (*Plan, error) {
 		rows = append(rows, strings.Split(l, "\t"))
 	}
 	return parseMySQLTabular(d, cols, rows)
+}
+
+// repairJSONStrings makes the string escapes of MariaDB's JSON plans valid:
+// MariaDB writes a quote inside a condition as \' (invalid in JSON) and can
+// leave control characters unescaped. Both are fixed inside strings only;
+// valid JSON comes out unchanged (and uncopied).
+func repairJSONStrings(data []byte) []byte {
+	var out []byte // allocated at the first repair
+	repair := func(i int) {
+		if out == nil {
+			out = append(make([]byte, 0, len(data)+16), data[:i]...)
+		}
+	}
+	inString := false
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		switch {
+		case !inString:
+			inString = c == '"'
+		case c == '"':
+			inString = false
+		case c == '\\':
+			if i+1 < len(data) && strings.IndexByte(`"\/bfnrtu`, data[i+1]) >= 0 {
+				if out != nil {
+					out = append(out, c, data[i+1])
+				}
+				i++
+				continue
+			}
+			// An invalid escape: drop the backslash. A quote becomes a doubled
+			// quote, so that the SQL in the string stays one literal (and
+			// redaction replaces all of it).
+			repair(i)
+			if i+1 < len(data) && data[i+1] == '\'' {
+				out = append(out, '\'')
+			}
+			continue
+		case c < 0x20:
+			repair(i)
+			out = append(out, fmt.Sprintf(`\u%04x`, c)...)
+			continue
+		}
+		if out != nil {
+			out = append(out, c)
+		}
+	}
+	if out == nil {
+		return data
+	}
+	return out
 }

@@ -162,3 +162,24 @@ func TestRenderRedactsAndTruncates(t *testing.T) {
 		t.Errorf("truncate on runes = %q", got)
 	}
 }
+
+func TestRepairJSONStrings(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"a": "b"}`:                  `{"a": "b"}`,
+		`{"c": "x = 'it\'s'"}`:        `{"c": "x = 'it''s'"}`,
+		`{"c": "a\\b \"q\" \u00e9"}`:  `{"c": "a\\b \"q\" \u00e9"}`,
+		"{\"c\": \"line\nbreak\"}":    `{"c": "line\u000abreak"}`,
+		`{"k\'": 1, "v": "\'"} \' "\`: `{"k''": 1, "v": "''"} \' "`,
+	} {
+		if got := string(repairJSONStrings([]byte(in))); got != want {
+			t.Errorf("repair(%q) = %q, want %q", in, got, want)
+		}
+	}
+	p, err := parseMySQLJSON(MariaDB, []byte(`{"query_block": {"table": {"table_name": "t", "access_type": "ALL", "attached_condition": "t.v = 'x\'; DROP'"}}}`))
+	if err != nil || p.Nodes()[1].Filter != "t.v = 'x''; DROP'" {
+		t.Fatalf("MariaDB escapes: %v %+v", err, p)
+	}
+	if got := redact(MariaDB, p.Nodes()[1].Filter); got != "t.v = ?" {
+		t.Errorf("redacted = %q", got)
+	}
+}
