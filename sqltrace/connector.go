@@ -30,6 +30,7 @@ type connector struct {
 	resolveOnce sync.Once
 	state       atomic.Pointer[dbState] // replaced once when resolve learns more
 	tracker     *tracker
+	explain     explainer
 
 	closeOnce sync.Once
 	closeErr  error
@@ -146,7 +147,7 @@ func (c *connector) Driver() driver.Driver {
 // connector when it is an io.Closer. database/sql calls it from DB.Close.
 func (c *connector) Close() error {
 	c.closeOnce.Do(func() {
-		var errs []error
+		errs := []error{c.closeExplain()}
 		if closer, ok := c.parent.(io.Closer); ok {
 			errs = append(errs, closer.Close())
 		}

@@ -31,6 +31,8 @@ type run struct {
 	context.Context
 	conn     *connector
 	stmt     *statement
+	query    string
+	args     []driver.NamedValue // valid until finish; explain copies them
 	method   Method
 	start    time.Time
 	traced   bool // a span will be offered to the sampler
@@ -54,7 +56,7 @@ func (c *connector) begin(ctx context.Context, m Method, st *statement, query st
 	if cfg.spanFilter != nil && !cfg.spanFilter(ctx, m, query) {
 		return run{}, false
 	}
-	r = run{Context: ctx, conn: c, stmt: st, method: m, affected: -1, traced: true}
+	r = run{Context: ctx, conn: c, stmt: st, method: m, affected: -1, traced: true, query: query, args: args}
 	// Statements under an unsampled parent are not offered to the sampler:
 	// with the default parent-based sampling the answer is known, and the
 	// unsampled path must stay close to the raw driver.
@@ -98,6 +100,7 @@ func (r *run) finish() {
 		for _, f := range det.deliver {
 			c.inst.deliver(r.Context, f)
 		}
+		r.maybeExplain(r.Context, det.explainR)
 		return
 	}
 	ctx, span := c.inst.tracer.Start(r.Context, r.stmt.name, trace.WithTimestamp(r.start), trace.WithSpanKind(trace.SpanKindClient))
@@ -128,7 +131,14 @@ func (r *run) finish() {
 		if det.inScope && (r.stmt.info.Kind == sqlinfo.KindSelect || r.stmt.info.SingleRowWrite) {
 			attrs = append(attrs, AttrNPlusOneCount.Int(det.count))
 		}
-		attrs = findingAttributes(attrs, det.kinds, det.deliver)
+		findings := det.deliver
+		if cached := c.cachedFindings(r.stmt); len(cached) > 0 {
+			for _, f := range cached {
+				det.kinds = append(det.kinds, f.Kind)
+			}
+			findings = append(cached, findings...)
+		}
+		attrs = findingAttributes(attrs, det.kinds, findings)
 		span.SetAttributes(attrs...)
 		for _, f := range det.deliver {
 			span.AddEvent(EventFinding, findingEvent(f))
@@ -140,6 +150,7 @@ func (r *run) finish() {
 		c.inst.deliver(ctx, f)
 	}
 	span.End(trace.WithTimestamp(end))
+	r.maybeExplain(ctx, det.explainR)
 }
 
 // failed notes err unless it is control flow: driver.ErrSkip asks

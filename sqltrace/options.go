@@ -9,6 +9,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/sqlsight/sqlsight/explain"
 )
 
 // DefaultSlowThreshold is the driver time from which a statement is slow.
@@ -76,6 +78,8 @@ type config struct {
 	findingHandler         FindingHandler
 	logger                 *slog.Logger
 	noResourceDeltas       bool
+	noExplain              bool
+	explainOptions         []explain.Option
 }
 
 func newConfig(opts []Option) *config {
@@ -200,4 +204,17 @@ func WithLogger(l *slog.Logger) Option {
 // sampled statement.
 func WithoutResourceDeltas() Option {
 	return optionFunc(func(c *config) { c.noResourceDeltas = true })
+}
+
+// WithExplain passes options to the background EXPLAIN sampler (see package
+// explain): rate limit, queue size, timeout, WithAnalyze, WithRawPlans, ...
+// The sampler runs EXPLAIN on its own two-connection pool, never inside the
+// application's transactions, and never ANALYZE unless asked.
+func WithExplain(opts ...explain.Option) Option {
+	return optionFunc(func(c *config) { c.explainOptions = append(c.explainOptions, opts...) })
+}
+
+// WithoutExplain turns the background EXPLAIN sampler off.
+func WithoutExplain() Option {
+	return optionFunc(func(c *config) { c.noExplain = true })
 }

@@ -1,6 +1,8 @@
 package sqltrace
 
 import (
+	"sync/atomic"
+
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
@@ -24,8 +26,12 @@ const (
 type statement struct {
 	info   *sqlinfo.Info
 	fpHash uint64 // the fingerprint as the detectors' key
-	name   string
-	attrs  []attribute.KeyValue
+	system string
+	// explainAfter is when an IN lookup may next be offered to EXPLAIN
+	// (unix nanoseconds).
+	explainAfter atomic.Int64
+	name         string
+	attrs        []attribute.KeyValue
 	// metricAttrs are the low-cardinality attributes of the metrics.
 	metricAttrs []attribute.KeyValue
 	metricOpts  []metric.RecordOption
@@ -34,8 +40,9 @@ type statement struct {
 func newStatement(query string, d sqlinfo.Dialect, base []attribute.KeyValue, cfg *config) *statement {
 	info := sqlinfo.Parse(query, d)
 	s := &statement{info: info, name: info.Summary, fpHash: fingerprintHash(info.Fingerprint)}
+	s.system = systemOf(base)
 	if s.name == "" {
-		s.name = systemOf(base)
+		s.name = s.system
 	}
 	s.metricAttrs = append([]attribute.KeyValue(nil), base...)
 	if info.Operation != "" {
