@@ -3,6 +3,8 @@ package explain
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"reflect"
 	"strings"
 )
 
@@ -20,6 +22,20 @@ func explainPostgres(ctx context.Context, conn *sql.Conn, text string, args []an
 		opts = "ANALYZE, FORMAT JSON"
 	}
 	var data []byte
+	if generic {
+		// A generic plan must be asked for without values: bound NULLs would
+		// be planned as constants (and prune every partition). Over the
+		// extended protocol pgx insists on one value per placeholder, so
+		// with pgx the simple query protocol is used; the text was checked
+		// to hold exactly one statement.
+		out, handled, err := pgxSimpleQuery(ctx, conn, "EXPLAIN ("+opts+") "+text)
+		if handled {
+			if err != nil {
+				return nil, err
+			}
+			return parseGenericPlan(out)
+		}
+	}
 	err := withTx(ctx, conn, analyze, func(q interface {
 		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 		PrepareContext(context.Context, string) (*sql.Stmt, error)
@@ -227,4 +243,90 @@ func pgTableRows(ctx context.Context, conn *sql.Conn, tables []string) (map[stri
 		}
 	}
 	return out, rs.Err()
+}
+
+func parseGenericPlan(data []byte) (*Plan, error) {
+	if len(data) > maxPlanOutput {
+		return nil, errTooLargePlan(len(data))
+	}
+	p, err := parsePostgresJSON(data)
+	if err != nil {
+		return nil, err
+	}
+	p.Generic = true
+	return p, nil
+}
+
+// pgxSimpleQuery runs q over the simple query protocol when conn is a pgx
+// connection (stdlib.Conn → pgx.Conn → pgconn.PgConn.Exec), reached by
+// reflection so that explain does not link pgx into every program. handled
+// is false for other drivers.
+func pgxSimpleQuery(ctx context.Context, conn *sql.Conn, q string) (out []byte, handled bool, err error) {
+	rawErr := conn.Raw(func(dc any) (err error) {
+		defer func() {
+			if r := recover(); r != nil { // an unexpected pgx API: not handled
+				handled, err = false, nil
+			}
+		}()
+		pgx, ok := callNoArg(reflect.ValueOf(dc), "Conn")
+		if !ok {
+			return nil
+		}
+		pg, ok := callNoArg(pgx, "PgConn")
+		if !ok {
+			return nil
+		}
+		exec := pg.MethodByName("Exec")
+		if !exec.IsValid() || exec.Type().NumIn() != 2 || exec.Type().NumOut() != 1 ||
+			exec.Type().In(1).Kind() != reflect.String {
+			return nil
+		}
+		mrr := exec.Call([]reflect.Value{reflect.ValueOf(ctx), reflect.ValueOf(q)})[0]
+		readAll := mrr.MethodByName("ReadAll")
+		if !readAll.IsValid() || readAll.Type().NumOut() != 2 {
+			return nil
+		}
+		handled = true
+		res := readAll.Call(nil)
+		if e, _ := res[1].Interface().(error); e != nil {
+			return e
+		}
+		results := res[0]
+		if results.Len() == 0 {
+			return ErrNoPlan
+		}
+		r := reflect.Indirect(results.Index(0))
+		if e, _ := r.FieldByName("Err").Interface().(error); e != nil {
+			return e
+		}
+		rows := r.FieldByName("Rows")
+		if rows.Len() == 0 || rows.Index(0).Len() == 0 {
+			return ErrNoPlan
+		}
+		out = append([]byte(nil), rows.Index(0).Index(0).Bytes()...)
+		return nil
+	})
+	if rawErr != nil && err == nil {
+		err = rawErr
+	}
+	if err != nil && !handled {
+		return nil, false, nil
+	}
+	if handled && err == nil && out == nil {
+		err = fmt.Errorf("%w: empty result", ErrNoPlan)
+	}
+	return out, handled, err
+}
+
+// callNoArg calls v's method name, which takes nothing and returns one value.
+func callNoArg(v reflect.Value, name string) (reflect.Value, bool) {
+	m := v.MethodByName(name)
+	if !m.IsValid() || m.Type().NumIn() != 0 || m.Type().NumOut() != 1 {
+		return reflect.Value{}, false
+	}
+	out := m.Call(nil)[0]
+	if (out.Kind() == reflect.Pointer || out.Kind() == reflect.Interface) && out.IsNil() {
+		return reflect.Value{}, false
+	}
+	return out, true
 }
