@@ -39,7 +39,7 @@ func openFake(tb testing.TB, w Wrapper, s Sampling) (*sql.DB, *Telemetry) {
 // prepareOp readies op on db and runs it once, so that the first
 // connection, the prepared statement and the wrappers' caches exist before
 // the timer starts.
-func prepareOp(tb testing.TB, db *sql.DB, op Op) func(context.Context) error {
+func prepareOp(tb testing.TB, db *sql.DB, op Op) func(context.Context, int64) error {
 	tb.Helper()
 	ctx := context.Background()
 	run, release, err := op.Prepare(ctx, db)
@@ -51,7 +51,7 @@ func prepareOp(tb testing.TB, db *sql.DB, op Op) func(context.Context) error {
 			tb.Error(err)
 		}
 	})
-	if err := run(ctx); err != nil {
+	if err := run(ctx, 0); err != nil {
 		tb.Fatalf("%s: %v", op.Name, err)
 	}
 	return run

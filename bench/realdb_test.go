@@ -161,7 +161,8 @@ func runClients(db *sql.DB, s Sampling, op realOp, query string, n int64) error 
 		wg.Go(func() {
 			req := NewRequests(context.Background(), s)
 			for i := next.Add(1); i <= n; i = next.Add(1) {
-				if err := op.run(req.Next(), db, query, realRowID(c, i)); err != nil {
+				ctx, _ := req.Next()
+				if err := op.run(ctx, db, query, realRowID(c, i)); err != nil {
 					errOnce.Do(func() { firstErr = fmt.Errorf("client %d: %w", c, err) })
 					return
 				}

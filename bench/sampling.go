@@ -53,6 +53,7 @@ type Requests struct {
 	left int
 	seed uint64
 	seq  uint64
+	n    int64
 }
 
 // NewRequests returns the contexts of one goroutine's statements.
@@ -60,10 +61,13 @@ func NewRequests(base context.Context, s Sampling) *Requests {
 	return &Requests{s: s, base: base, ctx: base, seed: requestSeeds.Add(1)}
 }
 
-// Next returns the context of the next statement.
-func (r *Requests) Next() context.Context {
+// Next returns the context of the next statement and its number in this
+// goroutine, from 1: statements pass it as an argument so that no two
+// statements of a request look like duplicates to a detector.
+func (r *Requests) Next() (context.Context, int64) {
+	r.n++
 	if !r.s.Parent {
-		return r.base
+		return r.base, r.n
 	}
 	if r.left == 0 {
 		r.seq++
@@ -81,5 +85,5 @@ func (r *Requests) Next() context.Context {
 		r.left = StatementsPerRequest
 	}
 	r.left--
-	return r.ctx
+	return r.ctx, r.n
 }

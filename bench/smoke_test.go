@@ -6,6 +6,8 @@ import (
 	"errors"
 	"sync"
 	"testing"
+
+	"github.com/sqlsight/sqlsight/sqltrace"
 )
 
 // TestEveryVariantRunsOnce runs each fake-driver operation under each
@@ -172,6 +174,44 @@ func TestRealLoopsOnSQLite(t *testing.T) {
 				db := openReal(t, d, dsn, w, SampledParent)
 				if err := runClients(db, SampledParent, op, op.query(d), 3*realClients); err != nil {
 					t.Fatal(err)
+				}
+			})
+		}
+	}
+}
+
+// TestWorkloadRaisesNoFinding checks that the benchmarks measure sqlsight's
+// ordinary path: their requests of StatementsPerRequest statements with
+// varying arguments are no N+1 loop, repeated write or duplicate query.
+func TestWorkloadRaisesNoFinding(t *testing.T) {
+	for _, op := range append(append([]Op(nil), Ops...), QueryText(DistinctTexts(3))) {
+		for _, s := range []Sampling{SampledParent, UnsampledParent} {
+			t.Run(op.Name+"/"+s.Name, func(t *testing.T) {
+				var (
+					mu    sync.Mutex
+					kinds []sqltrace.Kind
+				)
+				tel := NewTelemetry(s.Sampler)
+				defer tel.Shutdown(context.Background())
+				db := sqltrace.OpenDB(&FakeConnector{},
+					sqltrace.WithTracerProvider(tel.Tracer), sqltrace.WithMeterProvider(tel.Meter),
+					sqltrace.WithFindingHandler(func(_ context.Context, f sqltrace.Finding) {
+						mu.Lock()
+						defer mu.Unlock()
+						kinds = append(kinds, f.Kind)
+					}))
+				defer db.Close()
+				run := prepareOp(t, db, op)
+				req := NewRequests(context.Background(), s)
+				for range 3 * StatementsPerRequest {
+					if err := run(req.Next()); err != nil {
+						t.Fatal(err)
+					}
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if len(kinds) > 0 {
+					t.Errorf("findings %v", kinds)
 				}
 			})
 		}

@@ -16,11 +16,11 @@ type Op struct {
 	// Prepare readies the operation on db and returns the function that
 	// runs it once (safe for concurrent use) and the one that releases
 	// what Prepare made.
-	Prepare func(ctx context.Context, db *sql.DB) (run func(context.Context) error, release func() error, err error)
+	Prepare func(ctx context.Context, db *sql.DB) (run func(context.Context, int64) error, release func() error, err error)
 }
 
 // The statements of the operations. Every SELECT returns preset rows from
-// the fake driver; RowCount asks for more than one.
+// the fake driver whatever its arguments; RowCount asks for more than one.
 const (
 	selectOne    = "SELECT id, name FROM bench_item WHERE id = ?"
 	selectMany   = "SELECT id, name FROM bench_item WHERE id > ? ORDER BY id LIMIT 100"
@@ -48,54 +48,55 @@ var Ops = []Op{QueryRow, Query100, Exec, Prepared, Tx3}
 
 func noRelease() error { return nil }
 
-func prepareQueryRow(_ context.Context, db *sql.DB) (func(context.Context) error, func() error, error) {
-	return func(ctx context.Context) error {
-		return scanOne(db.QueryRowContext(ctx, selectOne, 1))
+func prepareQueryRow(_ context.Context, db *sql.DB) (func(context.Context, int64) error, func() error, error) {
+	return func(ctx context.Context, n int64) error {
+		return scanOne(db.QueryRowContext(ctx, selectOne, n))
 	}, noRelease, nil
 }
 
 // QueryText returns an operation that runs QueryRow with texts[i] on its
 // i-th run, cycling: with many texts, caches keyed by text miss.
 func QueryText(texts []string) Op {
-	return Op{Name: "QueryText", Statements: 1, Prepare: func(_ context.Context, db *sql.DB) (func(context.Context) error, func() error, error) {
+	return Op{Name: "QueryText", Statements: 1, Prepare: func(_ context.Context, db *sql.DB) (func(context.Context, int64) error, func() error, error) {
 		var next atomic.Uint64
-		return func(ctx context.Context) error {
+		return func(ctx context.Context, n int64) error {
 			i := next.Add(1) - 1
-			return scanOne(db.QueryRowContext(ctx, texts[i%uint64(len(texts))]))
+			return scanOne(db.QueryRowContext(ctx, texts[i%uint64(len(texts))], n))
 		}, noRelease, nil
 	}}
 }
 
-// DistinctTexts returns n query texts that differ only in their literals,
-// as an application that formats values into SQL sends them.
+// DistinctTexts returns n query texts of one placeholder that differ only
+// in a literal, as an application that formats some values into SQL sends
+// them.
 func DistinctTexts(n int) []string {
 	texts := make([]string, n)
 	for i := range texts {
-		texts[i] = fmt.Sprintf("SELECT id, name FROM bench_item WHERE id = %d AND owner = 'user%d'", i+1, i+1)
+		texts[i] = fmt.Sprintf("SELECT id, name FROM bench_item WHERE id = ? AND owner = 'user%d'", i+1)
 	}
 	return texts
 }
 
-func prepareQuery100(_ context.Context, db *sql.DB) (func(context.Context) error, func() error, error) {
-	return func(ctx context.Context) error {
-		rows, err := db.QueryContext(ctx, selectMany, 0, RowCount(manyRowCount))
+func prepareQuery100(_ context.Context, db *sql.DB) (func(context.Context, int64) error, func() error, error) {
+	return func(ctx context.Context, n int64) error {
+		rows, err := db.QueryContext(ctx, selectMany, n, RowCount(manyRowCount))
 		if err != nil {
 			return err
 		}
 		var (
-			id   int64
-			name string
-			n    int
+			id    int64
+			name  string
+			count int
 		)
 		for rows.Next() {
 			if err := rows.Scan(&id, &name); err != nil {
 				rows.Close()
 				return err
 			}
-			n++
-			if id != int64(n) || name != FakeName {
+			count++
+			if id != int64(count) || name != FakeName {
 				rows.Close()
-				return fmt.Errorf("row %d: got (%d, %q)", n, id, name)
+				return fmt.Errorf("row %d: got (%d, %q)", count, id, name)
 			}
 		}
 		if err := rows.Close(); err != nil {
@@ -104,44 +105,44 @@ func prepareQuery100(_ context.Context, db *sql.DB) (func(context.Context) error
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		if n != manyRowCount {
-			return fmt.Errorf("got %d rows, want %d", n, manyRowCount)
+		if count != manyRowCount {
+			return fmt.Errorf("got %d rows, want %d", count, manyRowCount)
 		}
 		return nil
 	}, noRelease, nil
 }
 
-func prepareExec(_ context.Context, db *sql.DB) (func(context.Context) error, func() error, error) {
-	return func(ctx context.Context) error {
-		return affectedOne(db.ExecContext(ctx, updateOne, "renamed", 1))
+func prepareExec(_ context.Context, db *sql.DB) (func(context.Context, int64) error, func() error, error) {
+	return func(ctx context.Context, n int64) error {
+		return affectedOne(db.ExecContext(ctx, updateOne, "renamed", n))
 	}, noRelease, nil
 }
 
-func preparePrepared(ctx context.Context, db *sql.DB) (func(context.Context) error, func() error, error) {
+func preparePrepared(ctx context.Context, db *sql.DB) (func(context.Context, int64) error, func() error, error) {
 	stmt, err := db.PrepareContext(ctx, selectOne)
 	if err != nil {
 		return nil, nil, err
 	}
-	return func(ctx context.Context) error {
-		return scanOne(stmt.QueryRowContext(ctx, 1))
+	return func(ctx context.Context, n int64) error {
+		return scanOne(stmt.QueryRowContext(ctx, n))
 	}, stmt.Close, nil
 }
 
-func prepareTx3(_ context.Context, db *sql.DB) (func(context.Context) error, func() error, error) {
-	return func(ctx context.Context) error {
+func prepareTx3(_ context.Context, db *sql.DB) (func(context.Context, int64) error, func() error, error) {
+	return func(ctx context.Context, n int64) error {
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}
-		if err := scanOne(tx.QueryRowContext(ctx, selectOne, 1)); err != nil {
+		if err := scanOne(tx.QueryRowContext(ctx, selectOne, n)); err != nil {
 			tx.Rollback()
 			return err
 		}
-		if err := affectedOne(tx.ExecContext(ctx, updateOne, "renamed", 1)); err != nil {
+		if err := affectedOne(tx.ExecContext(ctx, updateOne, "renamed", n)); err != nil {
 			tx.Rollback()
 			return err
 		}
-		if err := affectedOne(tx.ExecContext(ctx, insertAudit, 1, "renamed")); err != nil {
+		if err := affectedOne(tx.ExecContext(ctx, insertAudit, n, "renamed")); err != nil {
 			tx.Rollback()
 			return err
 		}
