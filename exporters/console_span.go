@@ -1,0 +1,264 @@
+package exporters
+
+import (
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/sqlsight/sqlsight/resource"
+)
+
+// Attribute and event names of sqlsight's telemetry contract (DESIGN.md)
+// that the console tree shows.
+const (
+	attrReturnedRows  = attribute.Key("db.response.returned_rows")
+	attrDBSystemName  = attribute.Key("db.system.name")
+	attrQueryText     = attribute.Key("db.query.text")
+	attrQuerySummary  = attribute.Key("db.query.summary")
+	attrErrorType     = attribute.Key("error.type")
+	attrRowsAffected  = attribute.Key("sqlsight.rows_affected")
+	attrDriverTimeMS  = attribute.Key("sqlsight.driver_time_ms")
+	attrFindings      = attribute.Key("sqlsight.findings")
+	attrNPlusOneCount = attribute.Key("sqlsight.n_plus_one.count")
+	attrSuggestion    = attribute.Key("sqlsight.suggestion")
+	attrIndexTable    = attribute.Key("sqlsight.index.table")
+	attrIndexColumns  = attribute.Key("sqlsight.index.columns")
+	attrExplainPlan   = attribute.Key("sqlsight.explain.plan")
+	attrCPUUserMS     = attribute.Key(resource.AttrCPUUserMS)
+	attrCPUSystemMS   = attribute.Key(resource.AttrCPUSystemMS)
+	attrHeapAlloc     = attribute.Key(resource.AttrHeapAllocBytes)
+
+	eventFinding           = "sqlsight.finding"
+	eventAttrKind          = attribute.Key("kind")
+	eventAttrMessage       = attribute.Key("message")
+	eventAttrSuggestion    = attribute.Key("suggestion")
+	explainSpanPrefix      = "EXPLAIN "
+	findingKindNPlusOne    = "n_plus_one"
+	findingKindUnindexedIn = "unindexed_in"
+	findingKindFullScan    = "full_scan"
+)
+
+// finding is one problem shown under a span: from a sqlsight.finding event,
+// or only a kind listed in sqlsight.findings.
+type finding struct {
+	kind, message, suggestion string
+}
+
+// spanView is what the tree shows of one span, read once from its
+// attributes, events and status.
+type spanView struct {
+	name     string
+	id       trace.SpanID
+	parent   trace.SpanID
+	kind     trace.SpanKind
+	start    time.Time
+	duration time.Duration
+
+	// metrics holds the numbers, each with whether the span carried it.
+	metrics spanMetrics
+
+	nPlusOneCount int64
+	findings      []finding
+	plan          string
+
+	failed    bool
+	errorText string
+
+	// statement marks a span of a SQL statement (not an EXPLAIN span, not
+	// the application's own spans); the footer counts them.
+	statement bool
+}
+
+// spanMetrics are the additive numbers of a span; a collapsed run of
+// spans shows their sums.
+type spanMetrics struct {
+	rows, affected, heap    int64
+	driver, cpuUser, cpuSys time.Duration
+	hasRows, hasAffected    bool
+	hasHeap, hasDriver      bool
+	hasCPUUser, hasCPUSys   bool
+}
+
+func (m *spanMetrics) add(o spanMetrics) {
+	m.rows += o.rows
+	m.affected += o.affected
+	m.heap += o.heap
+	m.driver += o.driver
+	m.cpuUser += o.cpuUser
+	m.cpuSys += o.cpuSys
+	m.hasRows = m.hasRows || o.hasRows
+	m.hasAffected = m.hasAffected || o.hasAffected
+	m.hasHeap = m.hasHeap || o.hasHeap
+	m.hasDriver = m.hasDriver || o.hasDriver
+	m.hasCPUUser = m.hasCPUUser || o.hasCPUUser
+	m.hasCPUSys = m.hasCPUSys || o.hasCPUSys
+}
+
+func msDuration(ms float64) time.Duration {
+	return time.Duration(ms * float64(time.Millisecond))
+}
+
+// numberMS reads a millisecond attribute that should be a float but may
+// have been recorded as an integer.
+func numberMS(v attribute.Value) (time.Duration, bool) {
+	switch v.Type() {
+	case attribute.FLOAT64:
+		return msDuration(v.AsFloat64()), true
+	case attribute.INT64:
+		return time.Duration(v.AsInt64()) * time.Millisecond, true
+	}
+	return 0, false
+}
+
+func intValue(v attribute.Value) (int64, bool) {
+	switch v.Type() {
+	case attribute.INT64:
+		return v.AsInt64(), true
+	case attribute.FLOAT64:
+		return int64(v.AsFloat64()), true
+	}
+	return 0, false
+}
+
+func viewOf(s sdktrace.ReadOnlySpan) spanView {
+	v := spanView{
+		name:     s.Name(),
+		id:       s.SpanContext().SpanID(),
+		parent:   s.Parent().SpanID(),
+		kind:     s.SpanKind(),
+		start:    s.StartTime(),
+		duration: max(s.EndTime().Sub(s.StartTime()), 0),
+	}
+	var (
+		kinds        []string
+		suggestion   string
+		indexTable   string
+		indexColumns []string
+		errorType    string
+		dbSpan       bool
+	)
+	for _, kv := range s.Attributes() {
+		m := &v.metrics
+		switch kv.Key {
+		case attrDBSystemName, attrQueryText, attrQuerySummary:
+			dbSpan = true
+		case attrReturnedRows:
+			m.rows, m.hasRows = intValue(kv.Value)
+		case attrRowsAffected:
+			m.affected, m.hasAffected = intValue(kv.Value)
+		case attrDriverTimeMS:
+			m.driver, m.hasDriver = numberMS(kv.Value)
+			dbSpan = dbSpan || m.hasDriver
+		case attrCPUUserMS:
+			m.cpuUser, m.hasCPUUser = numberMS(kv.Value)
+		case attrCPUSystemMS:
+			m.cpuSys, m.hasCPUSys = numberMS(kv.Value)
+		case attrHeapAlloc:
+			m.heap, m.hasHeap = intValue(kv.Value)
+		case attrFindings:
+			kinds = kv.Value.AsStringSlice()
+		case attrNPlusOneCount:
+			v.nPlusOneCount, _ = intValue(kv.Value)
+		case attrSuggestion:
+			suggestion = kv.Value.Emit()
+		case attrIndexTable:
+			indexTable = kv.Value.Emit()
+		case attrIndexColumns:
+			indexColumns = kv.Value.AsStringSlice()
+		case attrExplainPlan:
+			v.plan = kv.Value.Emit()
+		case attrErrorType:
+			errorType = kv.Value.Emit()
+		}
+	}
+	v.statement = dbSpan && v.plan == "" && !strings.HasPrefix(v.name, explainSpanPrefix)
+	v.findings = findingsOf(s.Events(), kinds, suggestion, indexTable, indexColumns)
+
+	if st := s.Status(); st.Code == codes.Error || errorType != "" {
+		v.failed = true
+		v.errorText = st.Description
+		if errorType != "" && errorType != st.Description {
+			if v.errorText != "" {
+				v.errorText += " "
+			}
+			v.errorText += "(error.type " + errorType + ")"
+		}
+	}
+	return v
+}
+
+// findingsOf merges the finding events with the kinds listed in the
+// sqlsight.findings attribute (an event may be missing when events were
+// dropped by a span limit) and gives the span's own suggestion, or the
+// missing index, to a finding that has none.
+func findingsOf(events []sdktrace.Event, kinds []string, suggestion, indexTable string, indexColumns []string) []finding {
+	var out []finding
+	seen := make(map[string]bool, len(kinds))
+	for _, e := range events {
+		if e.Name != eventFinding {
+			continue
+		}
+		var f finding
+		for _, kv := range e.Attributes {
+			switch kv.Key {
+			case eventAttrKind:
+				f.kind = kv.Value.Emit()
+			case eventAttrMessage:
+				f.message = kv.Value.Emit()
+			case eventAttrSuggestion:
+				f.suggestion = kv.Value.Emit()
+			}
+		}
+		if f.kind == "" {
+			f.kind = "finding"
+		}
+		seen[f.kind] = true
+		out = append(out, f)
+	}
+	for _, k := range kinds {
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, finding{kind: k})
+		}
+	}
+	if suggestion == "" && indexTable != "" {
+		suggestion = "add an index on " + indexTable
+		if len(indexColumns) > 0 {
+			suggestion += " (" + strings.Join(indexColumns, ", ") + ")"
+		}
+	}
+	if suggestion == "" {
+		return out
+	}
+	for _, f := range out {
+		if f.suggestion == suggestion {
+			return out
+		}
+	}
+	// The span's suggestion is most likely the index an index finding
+	// asks for; otherwise it goes to the first finding without one.
+	target := -1
+	for i, f := range out {
+		if f.suggestion != "" {
+			continue
+		}
+		if f.kind == findingKindUnindexedIn || f.kind == findingKindFullScan {
+			target = i
+			break
+		}
+		if target < 0 {
+			target = i
+		}
+	}
+	if target >= 0 {
+		out[target].suggestion = suggestion
+		return out
+	}
+	// A suggestion without any finding to attach to still deserves a line.
+	// It prints as a fix line alone: no kind.
+	return append(out, finding{suggestion: suggestion})
+}
