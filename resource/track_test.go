@@ -2,6 +2,7 @@ package resource
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -56,6 +57,7 @@ func TestTrackDeltas(t *testing.T) {
 		t.Run(w.name, func(t *testing.T) {
 			t.Cleanup(func() { heapSink = nil })
 			tp, rec := newRecorder(t)
+			runtime.GC() // flush the per-P allocation caches; see heapAbove
 			_, end := Track(context.Background(), w.name, WithTracerProvider(tp))
 			work := w.run(t)
 			end()
