@@ -170,7 +170,9 @@ func (r *run) finding(kind Kind, count int) Finding {
 	case KindSlowQuery:
 		f.Message = fmt.Sprintf("slow query: %q spent %s in the driver (threshold %s)", info.Summary,
 			r.driverTime.Round(time.Millisecond), r.conn.inst.cfg.slowThreshold)
-		f.Suggestion = "see the EXPLAIN span under this statement for the plan"
+		if info.Kind != sqlinfo.KindOther && (info.Kind != sqlinfo.KindInsert || info.InsertSelect) {
+			f.Suggestion = "see the EXPLAIN span under this statement for the plan"
+		}
 	}
 	return f
 }

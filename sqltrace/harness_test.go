@@ -90,6 +90,8 @@ type backend struct {
 	system string
 	// open returns a traced database whose tables are dropped at cleanup.
 	open func(t testing.TB, opts ...sqltrace.Option) *sql.DB
+	// openRaw returns an untraced database for set-up work.
+	openRaw func(t testing.TB) *sql.DB
 	// ph returns the i-th (1-based) placeholder.
 	ph        func(i int) string
 	namespace string
@@ -150,6 +152,14 @@ func mysqlBackend() backend {
 			t.Cleanup(func() { db.Close() })
 			return db
 		},
+		openRaw: func(t testing.TB) *sql.DB {
+			db, err := sql.Open("mysql", mysqlDSN(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			return db
+		},
 	}
 }
 
@@ -164,6 +174,14 @@ func postgresBackend() backend {
 				t.Fatal(err)
 			}
 			db := sqltrace.OpenDB(stdlib.GetConnector(*cfg), opts...)
+			t.Cleanup(func() { db.Close() })
+			return db
+		},
+		openRaw: func(t testing.TB) *sql.DB {
+			db, err := sql.Open("pgx", postgresDSN(t))
+			if err != nil {
+				t.Fatal(err)
+			}
 			t.Cleanup(func() { db.Close() })
 			return db
 		},

@@ -68,8 +68,20 @@ func analyse(toks []token, info *Info) {
 	)
 	info.Statements = 0
 	startOfStatement := true
+	// funcParens tracks, per open parenthesis, whether it opens a function
+	// call: FROM inside extract(x FROM y) or substring(a FROM b) names no table.
+	var funcParens []bool
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
+		switch t.value {
+		case "(":
+			funcParens = append(funcParens, i > 0 && (toks[i-1].typ == sqllexer.FUNCTION || toks[i-1].typ == sqllexer.IDENT))
+		case ")":
+			if len(funcParens) > 0 {
+				funcParens = funcParens[:len(funcParens)-1]
+			}
+		}
+		inFunction := len(funcParens) > 0 && funcParens[len(funcParens)-1]
 		if t.value == ";" && t.depth == 0 {
 			startOfStatement, skipToEnd, inFromList, expectName = true, false, false, false
 			continue
@@ -118,7 +130,7 @@ func analyse(toks []token, info *Info) {
 				expectName = up == "UPDATE"
 			}
 			continue
-		case up == "FROM" || up == "INTO" || up == "ONLY":
+		case (up == "FROM" || up == "INTO" || up == "ONLY") && !inFunction:
 			inFromList = up == "FROM"
 			expectName = true
 			continue
