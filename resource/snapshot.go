@@ -41,9 +41,9 @@ func (s *Snapshot) readCounters() {
 type Delta struct {
 	// UserCPU and SystemCPU are the process CPU time spent in user and
 	// kernel mode, summed over all threads. They can exceed Elapsed when
-	// several threads ran. On Linux the total is exact to the nanosecond;
-	// the split between user and system is estimated by the kernel from
-	// clock ticks.
+	// several threads ran. On Linux the total comes from the scheduler's
+	// exact accounting (reported in microseconds); the split between user
+	// and system is estimated by the kernel from clock ticks.
 	UserCPU, SystemCPU time.Duration
 	// HeapAllocBytes is the Go heap bytes allocated by the process
 	// meanwhile (difference of the cumulative runtime counter; freeing
