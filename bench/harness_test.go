@@ -63,11 +63,13 @@ func benchSerial(b *testing.B, w Wrapper, s Sampling, op Op) {
 	run := prepareOp(b, db, op)
 	req := NewRequests(context.Background(), s)
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
 		if err := run(req.Next()); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu)
 }
 
 // benchParallel runs op from goroutines goroutines (GOMAXPROCS when 0).
@@ -80,6 +82,8 @@ func benchParallel(b *testing.B, w Wrapper, s Sampling, op Op, goroutines int) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := processCPU()
+	defer reportCPU(b, cpu)
 	b.RunParallel(func(pb *testing.PB) {
 		req := NewRequests(context.Background(), s)
 		for pb.Next() {
@@ -89,4 +93,14 @@ func benchParallel(b *testing.B, w Wrapper, s Sampling, op Op, goroutines int) {
 			}
 		}
 	})
+}
+
+// reportCPU reports the process CPU time per operation since start as
+// cpu-ns/op. Unlike ns/op it does not grow when other processes take the
+// machine's cores: it is what the wrappers cost, wherever they ran.
+func reportCPU(b *testing.B, start time.Duration) {
+	if start == 0 || b.N == 0 {
+		return
+	}
+	b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
 }

@@ -55,12 +55,15 @@ func benchReal(b *testing.B, d realDB, dsn string, w Wrapper, s Sampling, op rea
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := processCPU()
 	start := time.Now()
 	if err := runClients(db, s, op, query, int64(b.N)); err != nil {
 		b.Fatal(err)
 	}
 	elapsed := time.Since(start)
 	b.StopTimer()
+	// The client's CPU only: the database server's is not in this process.
+	reportCPU(b, cpu)
 	qps := float64(b.N) / elapsed.Seconds()
 	b.ReportMetric(qps, "queries/s")
 	if w.Name == Raw {

@@ -14,6 +14,7 @@ import (
 // The units the tables read, as benchfmt tidies them.
 const (
 	unitTime    = "sec/op"
+	unitCPU     = "cpu-sec/op"
 	unitBytes   = "B/op"
 	unitAllocs  = "allocs/op"
 	unitQueries = "queries/s"
@@ -121,6 +122,8 @@ func formatNS(ns float64) string {
 	switch {
 	case math.IsNaN(ns):
 		return "–"
+	case math.Abs(ns) >= 1e7:
+		return fmt.Sprintf("%.1f ms", ns/1e6)
 	case math.Abs(ns) >= 10000:
 		return fmt.Sprintf("%.1f µs", ns/1000)
 	default:

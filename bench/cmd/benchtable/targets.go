@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 )
 
@@ -33,16 +34,18 @@ func checkTargets(rs *results) []verdict {
 		fake := strings.HasPrefix(fam, "Fake")
 		switch {
 		case fake && strings.HasPrefix(sampling, "sampled"):
-			s, ok1 := overhead(rs, row, "sqlsight")
-			o, ok2 := overhead(rs, row, "otelsql")
+			unit := costUnit(rs, row)
+			s, ok1 := overhead(rs, row, "sqlsight", unit)
+			o, ok2 := overhead(rs, row, "otelsql", unit)
 			if ok1 && ok2 {
 				vs = append(vs, verdict{
-					target: "sampled: overhead ≤ otelsql's", row: row, met: s.ns <= o.ns,
+					target: "sampled: overhead ≤ otelsql's (" + unitName(unit) + ")", row: row, met: s.ns <= o.ns,
 					detail: fmt.Sprintf("sqlsight %+.0f ns, otelsql %+.0f ns", s.ns, o.ns),
 				})
 			}
 		case fake && fam != "FakeParallel" && strings.HasPrefix(sampling, "unsampled"):
-			s, ok := overhead(rs, row, "sqlsight")
+			unit := costUnit(rs, row)
+			s, ok := overhead(rs, row, "sqlsight", unit)
 			if ok {
 				n := statementsPerOp[param(row, "op")]
 				if n == 0 {
@@ -50,17 +53,20 @@ func checkTargets(rs *results) []verdict {
 				}
 				ns, allocs := s.ns/n, s.allocs/n
 				vs = append(vs, verdict{
-					target: "unsampled: ≤ 500 ns and ≤ 3 allocs per statement", row: row,
+					target: "unsampled: ≤ 500 ns (" + unitName(unit) + ") and ≤ 3 allocs per statement", row: row,
 					met:    ns <= unsampledMaxNS && allocs <= unsampledMaxAllocs,
 					detail: fmt.Sprintf("%+.0f ns, %+.1f allocs per statement", ns, allocs),
 				})
 			}
 		case fam == "RealDB":
-			s, ok := overhead(rs, row, "sqlsight")
-			if ok && s.ratio == s.ratio {
+			s, ok := overhead(rs, row, "sqlsight", unitCPU)
+			if !ok {
+				s, ok = overhead(rs, row, "sqlsight", unitTime)
+			}
+			if ok && !math.IsNaN(s.ratio) {
 				vs = append(vs, verdict{
 					target: "real databases: ≥ 97% of raw throughput", row: row, met: s.ratio >= realMinRatio,
-					detail: fmt.Sprintf("%.1f%% of raw", 100*s.ratio),
+					detail: fmt.Sprintf("%.1f%% of raw (client CPU %+.0f ns per query)", 100*s.ratio, s.ns),
 				})
 			}
 		}
@@ -69,9 +75,15 @@ func checkTargets(rs *results) []verdict {
 			hi, ok1 := rs.median(row, "sqlsight", unitTime)
 			lo, ok2 := rs.median(base, "sqlsight", unitTime)
 			if ok1 && ok2 {
+				detail := fmt.Sprintf("%.2f× wall", hi/lo)
+				chi, ok1 := rs.median(row, "sqlsight", unitCPU)
+				clo, ok2 := rs.median(base, "sqlsight", unitCPU)
+				if ok1 && ok2 {
+					detail += fmt.Sprintf(", %.2f× CPU", chi/clo)
+				}
 				vs = append(vs, verdict{
-					target: "parallel: ns/op at 64 goroutines ≤ 1.2 × at GOMAXPROCS", row: row, met: hi <= parallelMaxGrowth*lo,
-					detail: fmt.Sprintf("%.2f×", hi/lo),
+					target: "parallel: ns/op at 64 goroutines ≤ 1.2 × at GOMAXPROCS (wall)", row: row, met: hi <= parallelMaxGrowth*lo,
+					detail: detail,
 				})
 			}
 		}
@@ -112,4 +124,11 @@ func writeTargets(w io.Writer, vs []verdict) {
 		}
 	}
 	fmt.Fprintln(w)
+}
+
+func unitName(unit string) string {
+	if unit == unitCPU {
+		return "CPU time"
+	}
+	return "wall time"
 }
