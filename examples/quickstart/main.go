@@ -41,7 +41,9 @@ func run(ctx context.Context) error {
 	}
 	defer os.RemoveAll(dir)
 
-	dsn := "file:" + filepath.Join(dir, "reviews.db")
+	// busy_timeout: SQLite writers wait for readers (other connections, the
+	// background EXPLAIN) instead of failing with SQLITE_BUSY.
+	dsn := "file:" + filepath.Join(dir, "reviews.db") + "?_pragma=busy_timeout(5000)"
 	fmt.Println("seeding 20,000 reviews (no index on review.n_review_id)...")
 	if err := seed(ctx, dsn); err != nil {
 		return err

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -11,18 +12,22 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
+	_ "modernc.org/sqlite"
+
+	"github.com/sqlsight/sqlsight/explain"
 	"github.com/sqlsight/sqlsight/exporters"
+	"github.com/sqlsight/sqlsight/internal/demoapp"
+	"github.com/sqlsight/sqlsight/sqltrace"
 )
 
 // envJaegerBin names the Jaeger v2 binary; CI sets it from
@@ -46,62 +51,112 @@ type producer struct {
 	check func(t *testing.T, stored []jaegerSpan)
 }
 
-// reviewLookup is a request that looks reviews up with an unindexed IN
-// list: a root span, a CLIENT span "SELECT review" flagged unindexed_in,
-// and its "EXPLAIN SELECT review" child.
-var reviewLookup = producer{
+// demoApp runs the quickstart's review service (embedded SQLite, wrapped
+// by sqltrace with the global providers exporters.Setup installed): the
+// seed-1 IN lookup, whose background EXPLAIN flags unindexed_in, an N+1
+// loop and a loop of single-row inserts; then the lookup again, which
+// carries the cached verdict.
+var demoApp = producer{
 	run: func(ctx context.Context) error {
-		tracer := otel.GetTracerProvider().Tracer("github.com/sqlsight/sqlsight/internal/e2e")
-		ctx, root := tracer.Start(ctx, "POST /reviews/batch")
-		qctx, query := tracer.Start(ctx, "SELECT review", trace.WithSpanKind(trace.SpanKindClient),
-			trace.WithAttributes(
-				attribute.String("db.system.name", "mysql"),
-				attribute.String("db.query.text", "SELECT n_review_id, reid FROM review WHERE n_review_id IN (?)"),
-				attribute.String("db.query.summary", "SELECT review"),
-				attribute.Int("db.response.returned_rows", 5),
-				attribute.Float64("sqlsight.driver_time_ms", 84.5),
-				attribute.StringSlice("sqlsight.findings", []string{"unindexed_in"}),
-				attribute.String("sqlsight.index.table", "review"),
-				attribute.StringSlice("sqlsight.index.columns", []string{"n_review_id"}),
-				attribute.String("sqlsight.suggestion", "CREATE INDEX ix_review_n_review_id ON review (n_review_id)"),
-			))
-		query.AddEvent("sqlsight.finding", trace.WithAttributes(
-			attribute.String("kind", "unindexed_in"),
-			attribute.String("message", "IN lookup on review.n_review_id reads the whole table"),
-			attribute.String("suggestion", "CREATE INDEX ix_review_n_review_id ON review (n_review_id)"),
-		))
-		_, explain := tracer.Start(qctx, "EXPLAIN SELECT review", trace.WithAttributes(
-			attribute.String("sqlsight.explain.plan", "id=1 table=review type=ALL rows=284113"),
-		))
-		explain.End()
-		query.End()
-		root.End()
-		return nil
+		dir, err := os.MkdirTemp("", "sqlsight-e2e")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		// busy_timeout: SQLite writers wait for readers (other connections, the
+		// background EXPLAIN) instead of failing with SQLITE_BUSY.
+		dsn := "file:" + filepath.Join(dir, "reviews.db") + "?_pragma=busy_timeout(5000)"
+		raw, err := sql.Open("sqlite", dsn)
+		if err != nil {
+			return err
+		}
+		if err := demoapp.Seed(ctx, raw, demoapp.SQLite, 5000); err != nil {
+			raw.Close()
+			return err
+		}
+		raw.Close()
+
+		explained := make(chan struct{}, 1)
+		db, err := sqltrace.Open("sqlite", dsn, sqltrace.WithFindingHandler(func(_ context.Context, f sqltrace.Finding) {
+			if f.Kind == sqltrace.KindUnindexedIn {
+				select {
+				case explained <- struct{}{}:
+				default:
+				}
+			}
+		}), sqltrace.WithExplain(explain.WithTimeout(queryTimeout))) // pure-Go SQLite is slow under -race
+		if err != nil {
+			return err
+		}
+		defer db.Close() // stops the EXPLAIN worker before the providers shut down
+		app := &demoapp.App{DB: db, Dialect: demoapp.SQLite}
+		if err := app.RunAll(ctx); err != nil {
+			return err
+		}
+		select {
+		case <-explained:
+		case <-time.After(queryTimeout):
+			return fmt.Errorf("no unindexed_in finding within %s", queryTimeout)
+		}
+		return app.UpsertReviews(ctx, []int64{1_000_040, 7})
 	},
 	check: func(t *testing.T, stored []jaegerSpan) {
-		byName := make(map[string]jaegerSpan)
+		byID := make(map[string]jaegerSpan)
+		var lookups, explains, labels, items []jaegerSpan
 		for _, s := range stored {
-			byName[s.OperationName] = s
+			byID[s.SpanID] = s
+			switch s.OperationName {
+			case "SELECT review":
+				lookups = append(lookups, s)
+			case "EXPLAIN SELECT review":
+				explains = append(explains, s)
+			case "SELECT label":
+				labels = append(labels, s)
+			case "INSERT item":
+				items = append(items, s)
+			}
 		}
-		root, query, explain := byName["POST /reviews/batch"], byName["SELECT review"], byName["EXPLAIN SELECT review"]
-		if len(stored) != 3 || root.SpanID == "" || query.SpanID == "" || explain.SpanID == "" {
-			t.Fatalf("stored spans %v, want the root, SELECT review and EXPLAIN SELECT review", names(stored))
+		if len(lookups) != 2 || len(explains) != 1 || len(labels) != 20 || len(items) != 20 {
+			t.Fatalf("stored %d lookups, %d EXPLAIN spans, %d label and %d item statements: %v",
+				len(lookups), len(explains), len(labels), len(items), names(stored))
 		}
-		if query.parent() != root.SpanID || explain.parent() != query.SpanID || root.parent() != "" {
-			t.Errorf("links: root ← %q, query ← %q, explain ← %q", root.parent(), query.parent(), explain.parent())
+		parent, ok := byID[explains[0].parent()]
+		if !ok || parent.OperationName != "SELECT review" || parent.TraceID != explains[0].TraceID {
+			t.Errorf("the EXPLAIN span's parent is %q, want its SELECT review span", parent.OperationName)
 		}
-		if query.TraceID != root.TraceID || explain.TraceID != root.TraceID {
-			t.Errorf("spans in traces %s, %s, %s", root.TraceID, query.TraceID, explain.TraceID)
+		if got := explains[0].tag("sqlsight.findings"); got != `["unindexed_in"]` {
+			t.Errorf("EXPLAIN span sqlsight.findings = %q", got)
 		}
-		if got := query.tag("span.kind"); got != "client" {
-			t.Errorf("SELECT review span.kind = %q, want client", got)
+		if got := explains[0].tag("sqlsight.suggestion"); !strings.HasPrefix(got, "CREATE INDEX") {
+			t.Errorf("EXPLAIN span suggestion %q", got)
 		}
-		if got := query.tag("sqlsight.findings"); got != `["unindexed_in"]` {
-			t.Errorf("sqlsight.findings = %q", got)
+		// The second lookup carries the cached verdict on its own span.
+		flagged := 0
+		for _, l := range lookups {
+			if strings.Contains(l.tag("sqlsight.findings"), "unindexed_in") {
+				flagged++
+			}
+			if l.tag("sqlsight.cpu.user_ms") == "" || l.tag("db.system.name") != "sqlite" {
+				t.Errorf("lookup span lacks its attributes: %+v", l.Tags)
+			}
 		}
-		if len(query.Logs) != 1 || query.Logs[0].field("event") != "sqlsight.finding" ||
-			query.Logs[0].field("kind") != "unindexed_in" {
-			t.Errorf("finding event stored as %+v", query.Logs)
+		if flagged != 1 {
+			t.Errorf("%d lookup spans carry unindexed_in, want the second one", flagged)
+		}
+		count := func(spans []jaegerSpan, kind string) int {
+			n := 0
+			for _, s := range spans {
+				if strings.Contains(s.tag("sqlsight.findings"), kind) {
+					n++
+				}
+			}
+			return n
+		}
+		if n := count(labels, "n_plus_one"); n != 16 {
+			t.Errorf("%d of 20 label lookups flagged n_plus_one, want 16 (from the 5th)", n)
+		}
+		if n := count(items, "repeated_write"); n != 16 {
+			t.Errorf("%d of 20 item inserts flagged repeated_write, want 16", n)
 		}
 	},
 }
@@ -112,7 +167,7 @@ func TestJaeger(t *testing.T) {
 		t.Skipf("%s is not set; run SQLSIGHT_JAEGER_BIN=$(scripts/jaeger/build.sh) go test ./internal/e2e/", envJaegerBin)
 	}
 	j := startJaeger(t, bin)
-	testBackend(t, j, reviewLookup)
+	testBackend(t, j, demoApp)
 }
 
 // testBackend sends p's traces to j through exporters.Setup over OTLP
