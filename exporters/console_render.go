@@ -192,7 +192,16 @@ func mergeFindings(nodes []*node) []shownFinding {
 				executions[f.kind] = max(executions[f.kind], n.view.nPlusOneCount)
 			}
 			if i, ok := index[f.kind]; ok {
+				// Keep the most telling text: only the span that raised the
+				// finding carries its message.
+				prev := out[i].finding
 				out[i].finding = f
+				if f.message == "" {
+					out[i].message = prev.message
+				}
+				if f.suggestion == "" {
+					out[i].suggestion = prev.suggestion
+				}
 				continue
 			}
 			index[f.kind] = len(out)

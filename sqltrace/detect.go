@@ -77,6 +77,7 @@ func fingerprintHash(fp string) uint64 {
 type detection struct {
 	kinds    []Kind    // kinds this execution carries (crossed now or earlier)
 	deliver  []Finding // findings delivered now, once per scope
+	carried  []Finding // findings delivered earlier in the scope, repeated on this span's attributes
 	count    int       // executions of the fingerprint in the scope
 	inScope  bool
 	scope    scopeKey
@@ -117,6 +118,8 @@ func (r *run) detect() detection {
 		if !o.delivered.has(kind) {
 			r.conn.tracker.markDelivered(key, kind)
 			d.deliver = append(d.deliver, r.finding(kind, o.count))
+		} else {
+			d.carried = append(d.carried, r.finding(kind, o.count))
 		}
 	}
 	switch {

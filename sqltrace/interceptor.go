@@ -131,7 +131,7 @@ func (r *run) finish() {
 		if det.inScope && (r.stmt.info.Kind == sqlinfo.KindSelect || r.stmt.info.SingleRowWrite) {
 			attrs = append(attrs, AttrNPlusOneCount.Int(det.count))
 		}
-		findings := det.deliver
+		findings := append(det.deliver, det.carried...)
 		if cached := c.cachedFindings(r.stmt); len(cached) > 0 {
 			for _, f := range cached {
 				det.kinds = append(det.kinds, f.Kind)
