@@ -228,7 +228,7 @@ func (a *analyser) scans() {
 		if a.has(KindUnindexedIn, table) {
 			continue
 		}
-		rows := scannedRows(n)
+		rows := a.tableRows(n)
 		if rows < 0 || rows < a.cfg.fullScanRows {
 			continue
 		}
@@ -244,7 +244,7 @@ func (a *analyser) scans() {
 		}
 		f := Finding{
 			Kind:    KindFullScan,
-			Message: fmt.Sprintf("%s reads the whole table (%s%s)", table, n.Access, rowsNote(n)),
+			Message: fmt.Sprintf("%s reads the whole table (%s, ~%s rows)", table, n.Access, formatRows(rows)),
 			Table:   table,
 			Columns: cols,
 		}
@@ -255,6 +255,27 @@ func (a *analyser) scans() {
 		}
 		a.add(f)
 	}
+}
+
+// tableRows is the number of rows whole scans of the node's table read: a
+// partitioned table's partitions scanned whole add up.
+func (a *analyser) tableRows(n *Node) float64 {
+	if n.PartitionOf == "" {
+		return scannedRows(n)
+	}
+	total, known := 0.0, false
+	for _, m := range a.p.Nodes() {
+		if m.PartitionOf == n.PartitionOf && wholeScan(m.Access) {
+			if r := scannedRows(m); r >= 0 {
+				total += r
+				known = true
+			}
+		}
+	}
+	if !known {
+		return -1
+	}
+	return total
 }
 
 func rowsNote(n *Node) string {

@@ -19,4 +19,7 @@ var (
 	// ErrTooLarge is returned for a statement whose text and arguments
 	// exceed the size explain copies and holds in its queue.
 	ErrTooLarge = errors.New("explain: statement too large")
+	// ErrInternal is returned when explain itself failed on a statement or
+	// a plan (a bug, recovered so that it never takes the host down).
+	ErrInternal = errors.New("explain: internal error")
 )

@@ -13,7 +13,12 @@ import (
 // Sampler's, and the plan is read from a connection of db taken for the
 // call (never a transaction). Plan.Text is redacted; the nodes' conditions
 // and Plan.Raw keep the values the statement was planned with.
-func Query(ctx context.Context, db *sql.DB, query string, args ...any) (*Plan, error) {
+func Query(ctx context.Context, db *sql.DB, query string, args ...any) (p *Plan, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p, err = nil, ErrInternal
+		}
+	}()
 	if db == nil {
 		return nil, errors.New("explain: nil *sql.DB")
 	}
@@ -34,7 +39,7 @@ func Query(ctx context.Context, db *sql.DB, query string, args ...any) (*Plan, e
 	if err != nil {
 		return nil, err
 	}
-	p, err := explainOn(ctx, conn, info, st, runOptions{})
+	p, err = explainOn(ctx, conn, info, st, runOptions{})
 	if err != nil {
 		return nil, err
 	}

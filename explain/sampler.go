@@ -318,7 +318,12 @@ func (s *Sampler) callHook(ctx context.Context, span trace.Span, st Statement, v
 }
 
 // explain runs and analyses one statement within the timeout.
-func (s *Sampler) explain(ctx context.Context, st Statement) (Verdict, serverInfo) {
+func (s *Sampler) explain(ctx context.Context, st Statement) (v Verdict, info serverInfo) {
+	defer func() {
+		if r := recover(); r != nil {
+			v = Verdict{Err: ErrInternal}
+		}
+	}()
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.timeout)
 	defer cancel()
 	db, info, err := s.pool(ctx)

@@ -315,7 +315,13 @@ type checked struct {
 }
 
 // check lexes and classifies q and refuses what explain must never run.
-func check(d Dialect, q string) (checked, error) {
+// Whatever goes wrong in reading the text, the statement is refused.
+func check(d Dialect, q string) (ck checked, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ck, err = checked{}, fmt.Errorf("%w: %w reading the statement", ErrUnsafe, ErrInternal)
+		}
+	}()
 	s := scan(d, q)
 	if s.problem != "" {
 		return checked{}, fmt.Errorf("%w: %s", ErrUnsafe, s.problem)

@@ -156,6 +156,8 @@ func errorClass(err error) string {
 		return "too_large"
 	case errors.Is(err, errNoConnector):
 		return "no_connector"
+	case errors.Is(err, ErrInternal):
+		return "internal"
 	}
 	s := err.Error()
 	if strings.Contains(s, "context deadline exceeded") || strings.Contains(s, "canceling statement due to") {
