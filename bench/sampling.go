@@ -71,11 +71,13 @@ func (r *Requests) Next() (context.Context, int64) {
 	}
 	if r.left == 0 {
 		r.seq++
+		// IDs as random as the SDK's: no wrapper may profit from (or
+		// suffer) goroutines sharing ID patterns.
 		var tid trace.TraceID
 		var sid trace.SpanID
-		binary.BigEndian.PutUint64(tid[:8], r.seed)
-		binary.BigEndian.PutUint64(tid[8:], r.seq)
-		binary.BigEndian.PutUint64(sid[:], r.seq|1<<63)
+		binary.BigEndian.PutUint64(tid[:8], splitmix64(r.seed))
+		binary.BigEndian.PutUint64(tid[8:], splitmix64(r.seed<<32^r.seq))
+		binary.BigEndian.PutUint64(sid[:], splitmix64(^r.seed<<32^r.seq)|1)
 		var flags trace.TraceFlags
 		if r.s.Sampled {
 			flags = trace.FlagsSampled
@@ -86,4 +88,12 @@ func (r *Requests) Next() (context.Context, int64) {
 	}
 	r.left--
 	return r.ctx, r.n
+}
+
+// splitmix64 scrambles x into a well-distributed 64-bit value.
+func splitmix64(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
 }
