@@ -44,7 +44,7 @@ const (
 // once so that counting allocates nothing of ours.
 type instruments struct {
 	requests metric.Int64Counter
-	options  map[string]metric.AddOption
+	options  map[string][]metric.AddOption
 }
 
 func newInstruments(mp metric.MeterProvider) *instruments {
@@ -55,16 +55,16 @@ func newInstruments(mp metric.MeterProvider) *instruments {
 	if err != nil {
 		c = nil
 	}
-	in := &instruments{requests: c, options: map[string]metric.AddOption{}}
+	in := &instruments{requests: c, options: map[string][]metric.AddOption{}}
 	for _, o := range []string{OutcomeDone, OutcomeCached, OutcomeDropped, OutcomeError, OutcomeSkipped} {
-		in.options[o] = metric.WithAttributeSet(attribute.NewSet(attribute.String("outcome", o)))
+		in.options[o] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(attribute.String("outcome", o)))}
 	}
 	return in
 }
 
 func (in *instruments) count(ctx context.Context, outcome string) {
 	if in.requests != nil {
-		in.requests.Add(ctx, 1, in.options[outcome])
+		in.requests.Add(ctx, 1, in.options[outcome]...)
 	}
 }
 
