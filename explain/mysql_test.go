@@ -315,3 +315,30 @@ func TestMariaDBAnalyzeOnlySelects(t *testing.T) {
 		t.Fatalf("the UPDATE ran: %d rows changed", n)
 	}
 }
+
+func TestMariaDBRawPlans(t *testing.T) {
+	c, db := newMySQL(t, mysqlDSN(t), nil)
+	mustExec(t, db, "DROP TABLE IF EXISTS ex_raw")
+	mustExec(t, db, "CREATE TABLE ex_raw (id INT PRIMARY KEY, v INT)")
+	defer mustExec(t, db, "DROP TABLE IF EXISTS ex_raw")
+	ctx := context.Background()
+	for _, raw := range []bool{false, true} {
+		opts := []Option{}
+		if raw {
+			opts = append(opts, WithRawPlans())
+		}
+		s := New(c, MariaDB, opts...)
+		st := Statement{Query: "SELECT id FROM ex_raw WHERE v IN (?, ?)", Args: nv(int64(987654), int64(987655)), Fingerprint: "raw"}
+		if !s.Submit(ctx, st) {
+			t.Fatal("Submit refused")
+		}
+		v := waitVerdict(t, s, "raw")
+		s.Close()
+		if v.Err != nil {
+			t.Fatal(v.Err)
+		}
+		if has := strings.Contains(v.Plan.Text, "987654"); has != raw || (v.Plan.Raw != "") != raw {
+			t.Errorf("raw=%v: plan text %q, Raw %q", raw, v.Plan.Text, v.Plan.Raw)
+		}
+	}
+}
