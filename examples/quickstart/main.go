@@ -10,6 +10,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -22,14 +23,14 @@ import (
 )
 
 func main() {
-	if err := run(context.Background()); err != nil {
+	if err := run(context.Background(), os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context) error {
-	shutdown, err := exporters.Setup(ctx, exporters.WithConsole())
+func run(ctx context.Context, out io.Writer) error {
+	shutdown, err := exporters.Setup(ctx, exporters.WithConsole(), exporters.WithConsoleWriter(out))
 	if err != nil {
 		return err
 	}
@@ -44,7 +45,7 @@ func run(ctx context.Context) error {
 	// busy_timeout: SQLite writers wait for readers (other connections, the
 	// background EXPLAIN) instead of failing with SQLITE_BUSY.
 	dsn := "file:" + filepath.Join(dir, "reviews.db") + "?_pragma=busy_timeout(5000)"
-	fmt.Println("seeding 20,000 reviews (no index on review.n_review_id)...")
+	fmt.Fprintln(out, "seeding 20,000 reviews (no index on review.n_review_id)...")
 	if err := seed(ctx, dsn); err != nil {
 		return err
 	}
@@ -74,7 +75,7 @@ func run(ctx context.Context) error {
 	select {
 	case <-explained:
 	case <-time.After(5 * time.Second):
-		fmt.Println("(the EXPLAIN verdict did not arrive within 5s)")
+		fmt.Fprintln(out, "(the EXPLAIN verdict did not arrive within 5s)")
 	}
 	return app.UpsertReviews(ctx, []int64{1_000_040, 1_000_050, 7})
 }
