@@ -2,6 +2,7 @@ package resource
 
 import (
 	"context"
+	"runtime"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -15,11 +16,20 @@ var (
 )
 
 // BenchmarkSnapshot is what a recorded statement pays: a snapshot before it
-// and one after (Take + Since).
+// and one after (Take + Since). Besides wall time per op it reports
+// cpu-ns/op, the CPU time of the benchmark's thread per op: on a loaded
+// machine wall time includes the time the thread waited for a CPU, thread
+// CPU time does not.
 func BenchmarkSnapshot(b *testing.B) {
 	b.ReportAllocs()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	start, err := threadCPUTime()
 	for b.Loop() {
 		deltaSink = Since(Take())
+	}
+	if end, err2 := threadCPUTime(); err == nil && err2 == nil {
+		b.ReportMetric(float64(end-start)/float64(b.N), "cpu-ns/op")
 	}
 }
 
@@ -43,6 +53,27 @@ func BenchmarkTake(b *testing.B) {
 	}
 }
 
+// BenchmarkReadCPU and BenchmarkReadHeapAllocBytes split a snapshot's cost
+// into its two readings (getrusage, runtime/metrics).
+func BenchmarkReadCPU(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		_, _, _, ok := readCPU()
+		if !ok {
+			b.Fatal("readCPU failed")
+		}
+	}
+}
+
+func BenchmarkReadHeapAllocBytes(b *testing.B) {
+	b.ReportAllocs()
+	var n uint64
+	for b.Loop() {
+		n += readHeapAllocBytes()
+	}
+	_ = n
+}
+
 func BenchmarkAppendAttributes(b *testing.B) {
 	b.ReportAllocs()
 	d := Since(Take())
@@ -63,5 +94,20 @@ func BenchmarkTrack(b *testing.B) {
 	for b.Loop() {
 		_, end := Track(ctx, "block", WithTracerProvider(tp))
 		end()
+	}
+}
+
+// BenchmarkGopsutilTimes is the CPU reading of the !unix fallback (gopsutil
+// Process.Times), measured here for comparison with getrusage.
+func BenchmarkGopsutilTimes(b *testing.B) {
+	p, err := self()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.Times(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -15,11 +15,19 @@ import (
 // measure of the work a test does, to compare the process-wide deltas with.
 func threadCPU(t testing.TB) time.Duration {
 	t.Helper()
-	var ts unix.Timespec
-	if err := unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts); err != nil {
+	d, err := threadCPUTime()
+	if err != nil {
 		t.Fatalf("clock_gettime(CLOCK_THREAD_CPUTIME_ID): %v", err)
 	}
-	return time.Duration(ts.Nano())
+	return d
+}
+
+func threadCPUTime() (time.Duration, error) {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts); err != nil {
+		return 0, err
+	}
+	return time.Duration(ts.Nano()), nil
 }
 
 var spinSink uint64

@@ -3,6 +3,7 @@
 package resource
 
 import (
+	"errors"
 	"testing"
 	"time"
 )
@@ -17,3 +18,7 @@ func threadCPU(t testing.TB) time.Duration {
 
 func burnUserCPU(t testing.TB, _ time.Duration) time.Duration   { return threadCPU(t) }
 func burnSystemCPU(t testing.TB, _ time.Duration) time.Duration { return threadCPU(t) }
+
+func threadCPUTime() (time.Duration, error) {
+	return 0, errors.New("per-thread CPU clock only wired up on linux")
+}
