@@ -1,0 +1,293 @@
+package sqlinfo
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// slot marks where a template takes a literal.
+const slot = "\x00"
+
+// FuzzLiterals fills a query template's literal slots twice, with values
+// (and literal forms) chosen by the fuzzer, and checks the invariants the
+// telemetry contract rests on:
+//   - the fingerprint is the same whatever the values;
+//   - the sanitized text holds none of the values.
+//
+// A slot counts only where it stands in code (not inside a comment or a
+// string of the template): that is decided by lexing the template with an
+// identifier in each slot.
+func FuzzLiterals(f *testing.F) {
+	for _, s := range []struct {
+		template string
+		a, b     string
+	}{
+		{"SELECT a FROM t WHERE b = \x00 AND c IN (\x00, \x00)", "\x00secret1\x01\x0112345", "\x0112\x00x\x02\x039"},
+		{"INSERT INTO t (a, b) VALUES (\x00, \x00), (\x00, \x00)", "\x00it's\x00a\\b\x00c", "\x01\x02\x03\x04"},
+		{"UPDATE t SET a = \x00 WHERE id = ANY(\x00)", "\x04$$body\x05E\\'q", "\x00plain\x00x"},
+		{"SELECT * FROM t WHERE a LIKE \x00 ESCAPE \x00 -- \x00\n", "\x00ab%\x00\\", "\x00x\x00|"},
+		{"SELECT \x00 /* \x00 */, \"\x00\", `\x00`, '\x00'", "\x00visible", "\x00other"},
+		{"SELECT x FROM t WHERE a = \x00 OR b = \x00::text", "\x03dq\"x", "\x00--\n/*"},
+		{"DELETE FROM t WHERE a.b = \x00 AND c = .\x00", "\x001.5e3", "\x02\x07\x08"},
+		{"SELECT 1", "", ""},
+	} {
+		for d := range 4 {
+			f.Add(s.template, []byte(s.a), []byte(s.b), uint8(d))
+		}
+	}
+	f.Fuzz(func(t *testing.T, template string, a, b []byte, d uint8) {
+		dialect := []Dialect{"", MySQL, PostgreSQL, SQLite}[d%4]
+		parts := strings.Split(template, slot)
+		if len(parts) == 1 || len(parts) > 64 {
+			Parse(template, dialect) // no slot: only "does not panic"
+			return
+		}
+		if !slotsInCode(parts, dialect) {
+			return
+		}
+		qa, litsA := fill(parts, dialect, a)
+		qb, litsB := fill(parts, dialect, b)
+		ia, ib := Parse(qa, dialect), Parse(qb, dialect)
+		if ia.Fingerprint != ib.Fingerprint {
+			t.Fatalf("%s: fingerprints differ for the same statement with other literals:\n%q\n%q", dialectName(dialect), qa, qb)
+		}
+		neutral := Parse(strings.Join(parts, " ? "), dialect).Sanitized
+		for _, c := range []struct {
+			query string
+			info  *Info
+			lits  []string
+		}{{qa, ia, litsA}, {qb, ib, litsB}} {
+			for _, lit := range c.lits {
+				if len(lit) < 3 || strings.Contains(neutral, lit) || strings.Contains(template, lit) {
+					continue // too short to tell, or the template itself holds the text
+				}
+				if strings.Contains(c.info.Sanitized, lit) {
+					t.Fatalf("%s: the sanitized text keeps the literal value %q:\nquery     %q\nsanitized %q",
+						dialectName(dialect), lit, c.query, c.info.Sanitized)
+				}
+			}
+		}
+	})
+}
+
+func dialectName(d Dialect) string {
+	if d == "" {
+		return "generic"
+	}
+	return string(d)
+}
+
+// slotsInCode reports whether every slot stands in code, as the database
+// reads the template: not inside a comment, a quoted string or a quoted
+// identifier. It is a scanner of its own, independent of go-sqllexer, so
+// that text the lexer misreads shows up; where unsure it says no.
+func slotsInCode(parts []string, d Dialect) bool {
+	text := strings.Join(parts, slot)
+	isName := func(c byte) bool {
+		return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
+	}
+	// skipQuoted returns the index after the quoted text opened at i.
+	skipQuoted := func(i int, q byte, backslash bool) int {
+		for j := i + 1; j < len(text); j++ {
+			switch {
+			case backslash && text[j] == '\\':
+				j++
+			case text[j] == q && j+1 < len(text) && text[j+1] == q:
+				j++
+			case text[j] == q:
+				return j + 1
+			}
+		}
+		return -1 // unterminated: the rest is not code
+	}
+	for i := 0; i < len(text); {
+		c := text[i]
+		next := byte(0)
+		if i+1 < len(text) {
+			next = text[i+1]
+		}
+		end := i + 1
+		switch {
+		case c == 0:
+			i++
+			continue // a slot in code
+		case c == '\'':
+			escape := d == MySQL || d == PostgreSQL && i > 0 && (text[i-1] == 'E' || text[i-1] == 'e') && (i == 1 || !isName(text[i-2]))
+			end = skipQuoted(i, c, escape)
+		case c == '"':
+			end = skipQuoted(i, c, d == MySQL)
+		case c == '`' && (d == MySQL || d == SQLite):
+			end = skipQuoted(i, c, false)
+		case c == '[' && d == SQLite:
+			if j := strings.IndexByte(text[i:], ']'); j >= 0 {
+				end = i + j + 1
+			} else {
+				end = -1
+			}
+		case c == '-' && next == '-', c == '#' && d == MySQL:
+			if j := strings.IndexByte(text[i:], '\n'); j >= 0 {
+				end = i + j + 1
+			} else {
+				end = -1
+			}
+		case c == '/' && next == '*':
+			if d == PostgreSQL {
+				return false // comments nest: not worth modelling
+			}
+			if j := strings.Index(text[i+2:], "*/"); j >= 0 {
+				end = i + 2 + j + 2
+			} else {
+				end = -1
+			}
+		case c == '$' && d == PostgreSQL && (i == 0 || !isName(text[i-1])):
+			j := i + 1
+			for j < len(text) && isName(text[j]) && text[j] < 0x80 {
+				j++
+			}
+			if j < len(text) && text[j] == '$' && (j == i+1 || text[i+1] < '0' || text[i+1] > '9') {
+				tag := text[i : j+1]
+				k := strings.Index(text[j+1:], tag)
+				if k < 0 {
+					return false
+				}
+				end = j + 1 + k + len(tag)
+			}
+		}
+		if end < 0 {
+			return !strings.Contains(text[i:], slot)
+		}
+		if end > i+1 && strings.Contains(text[i:end], slot) {
+			return false // a slot inside a comment or quotes
+		}
+		i = end
+	}
+	return true
+}
+
+// fill puts a literal in every slot, built from src: per slot, one byte
+// picks the form and one the length of the value taken from the bytes
+// after it. It returns the query and the literals' values as the database
+// reads them (the text the sanitizer must drop).
+func fill(parts []string, d Dialect, src []byte) (string, []string) {
+	next := func() byte {
+		if len(src) == 0 {
+			return 0
+		}
+		c := src[0]
+		src = src[1:]
+		return c
+	}
+	var (
+		b    strings.Builder
+		lits []string
+	)
+	for i, p := range parts {
+		b.WriteString(p)
+		if i == len(parts)-1 {
+			break
+		}
+		form, n := next(), int(next()%16)
+		value := make([]byte, 0, n)
+		for range n {
+			// go-sqllexer reads a NUL byte as the end of the text, so a
+			// value holding one cuts the statement short (the rest is
+			// dropped, never recorded): not a literal position to test.
+			c := next()
+			if c == 0 {
+				c = 'z'
+			}
+			value = append(value, c)
+		}
+		text, lit := literal(d, form, value)
+		b.WriteString(" " + text + " ")
+		lits = append(lits, lit)
+	}
+	return b.String(), lits
+}
+
+// literal writes value as a literal of dialect d in the form picked by
+// form, quoted as an application would quote it for that database.
+func literal(d Dialect, form byte, value []byte) (text, lit string) {
+	v := string(value)
+	digits := func() string {
+		var s strings.Builder
+		for _, c := range value {
+			s.WriteByte('0' + c%10)
+		}
+		if s.Len() == 0 {
+			return "0"
+		}
+		return s.String()
+	}
+	switch form % 10 {
+	case 1: // integer
+		n := strings.TrimLeft(digits(), "0")
+		if n == "" {
+			n = "0"
+		}
+		return n, n
+	case 2: // decimal
+		n := digits()
+		return "1" + n + ".5", "1" + n + ".5"
+	case 3: // exponent
+		n := digits()
+		return "9." + n + "e-3", "9." + n
+	case 4: // PostgreSQL dollar quoting; elsewhere a plain string
+		if d == PostgreSQL && !strings.Contains(v, "$") {
+			return "$$" + v + "$$", v
+		}
+	case 5: // PostgreSQL escape string; MySQL double-quoted string
+		switch d {
+		case PostgreSQL:
+			if !strings.ContainsRune(v, 0) {
+				e := strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(v)
+				return "E'" + e + "'", v
+			}
+		case MySQL:
+			e := strings.NewReplacer(`\`, `\\`, `"`, `""`).Replace(v)
+			return `"` + e + `"`, v
+		}
+	case 7: // a string with a prefix: national, or a MySQL character set
+		e := strings.ReplaceAll(v, "'", "''")
+		switch d {
+		case MySQL:
+			e = strings.NewReplacer(`\`, `\\`, "'", "''").Replace(v)
+			if len(value) > 0 && value[0]%2 == 0 {
+				return "_utf8mb4'" + e + "'", v
+			}
+		case "":
+			e = strings.ReplaceAll(e, `\`, "/")
+		}
+		if d != SQLite {
+			return "N'" + e + "'", v
+		}
+	case 8: // hexadecimal (MySQL, SQLite: a blob) or bit string (PostgreSQL)
+		hex := fmt.Sprintf("%X", value)
+		if len(hex) < 4 {
+			hex += "ABCD"
+		}
+		if d == PostgreSQL && len(value) > 0 && value[0]%2 == 0 {
+			return "b'" + fmt.Sprintf("%b", value) + "'", fmt.Sprintf("%b", value)
+		}
+		return "X'" + hex + "'", hex
+	case 6: // hexadecimal integer
+		if d != PostgreSQL {
+			n := fmt.Sprintf("0x%X", value)
+			if len(value) == 0 {
+				n = "0x0"
+			}
+			return n, n
+		}
+	}
+	// A standard string: a quote doubled; MySQL also escapes backslashes,
+	// PostgreSQL and SQLite take them as they are. The generic dialect has
+	// no rule for backslashes, so it gets none.
+	switch d {
+	case MySQL:
+		return "'" + strings.NewReplacer(`\`, `\\`, "'", "''").Replace(v) + "'", v
+	case "":
+		v = strings.ReplaceAll(v, `\`, "/")
+	}
+	return "'" + strings.ReplaceAll(v, "'", "''") + "'", v
+}
