@@ -36,6 +36,10 @@ func lexerDBMS(d Dialect) sqllexer.DBMSType {
 		return sqllexer.DBMSMySQL
 	case PostgreSQL:
 		return sqllexer.DBMSPostgres
+	case SQLite:
+		// The generic rules, less backslash escapes in strings, which SQLite
+		// does not have: the lexer applies exactly that difference to Db2.
+		return sqllexer.DBMSDB2
 	}
 	return ""
 }
@@ -64,6 +68,15 @@ func Parse(query string, d Dialect) *Info {
 			continue
 		}
 		if isLiteral(t.Type) {
+			// N'x', E'x', X'0A', B'01', _utf8mb4'x': a prefix written against
+			// the quote belongs to the literal.
+			if n := len(toks); n > 0 && (t.Type == sqllexer.STRING || t.Type == sqllexer.INCOMPLETE_STRING) &&
+				isStringPrefix(toks[n-1]) && strings.HasSuffix(sanitized.String(), toks[n-1].value) {
+				s := sanitized.String()
+				sanitized.Reset()
+				sanitized.WriteString(s[:len(s)-len(toks[n-1].value)])
+				toks = toks[:n-1]
+			}
 			// ".01" lexes as "." then "01": fold the dot into the placeholder
 			// unless it qualifies an identifier.
 			if n := len(toks); n > 0 && toks[n-1].value == "." && (n == 1 || !isIdentifier(toks[n-2].typ)) {
@@ -105,10 +118,27 @@ func Parse(query string, d Dialect) *Info {
 func isLiteral(t sqllexer.TokenType) bool {
 	switch t {
 	case sqllexer.STRING, sqllexer.INCOMPLETE_STRING, sqllexer.NUMBER,
-		sqllexer.DOLLAR_QUOTED_STRING, sqllexer.DOLLAR_QUOTED_FUNCTION:
+		sqllexer.DOLLAR_QUOTED_STRING, sqllexer.DOLLAR_QUOTED_FUNCTION,
+		// An unterminated dollar quote ($name AND b = 'x' in SQLite, where
+		// $name is a parameter) runs to the end of the text: drop it all.
+		sqllexer.ERROR:
 		return true
 	}
 	return false
+}
+
+// isStringPrefix reports whether t can prefix a string literal: national
+// (N), escape (E), hexadecimal (X), bit (B) strings, MySQL character set
+// introducers (_utf8mb4).
+func isStringPrefix(t token) bool {
+	if t.typ != sqllexer.IDENT {
+		return false
+	}
+	switch t.upper {
+	case "N", "E", "X", "B":
+		return true
+	}
+	return len(t.upper) > 1 && t.upper[0] == '_'
 }
 
 func isIdentifier(t sqllexer.TokenType) bool {
