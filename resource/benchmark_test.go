@@ -21,12 +21,18 @@ var (
 // machine wall time includes the time the thread waited for a CPU, thread
 // CPU time does not.
 func BenchmarkSnapshot(b *testing.B) {
+	benchmarkThreadCPU(b, func() { deltaSink = Since(Take()) })
+}
+
+// benchmarkThreadCPU runs op b.N times on one OS thread and reports the
+// thread's CPU time per op next to the wall time.
+func benchmarkThreadCPU(b *testing.B, op func()) {
 	b.ReportAllocs()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	start, err := threadCPUTime()
 	for b.Loop() {
-		deltaSink = Since(Take())
+		op()
 	}
 	if end, err2 := threadCPUTime(); err == nil && err2 == nil {
 		b.ReportMetric(float64(end-start)/float64(b.N), "cpu-ns/op")
@@ -47,30 +53,22 @@ func BenchmarkSnapshotParallel(b *testing.B) {
 }
 
 func BenchmarkTake(b *testing.B) {
-	b.ReportAllocs()
-	for b.Loop() {
-		snapshotSink = Take()
-	}
+	benchmarkThreadCPU(b, func() { snapshotSink = Take() })
 }
 
 // BenchmarkReadCPU and BenchmarkReadHeapAllocBytes split a snapshot's cost
 // into its two readings (getrusage, runtime/metrics).
 func BenchmarkReadCPU(b *testing.B) {
-	b.ReportAllocs()
-	for b.Loop() {
-		_, _, _, ok := readCPU()
-		if !ok {
+	benchmarkThreadCPU(b, func() {
+		if _, _, _, ok := readCPU(); !ok {
 			b.Fatal("readCPU failed")
 		}
-	}
+	})
 }
 
 func BenchmarkReadHeapAllocBytes(b *testing.B) {
-	b.ReportAllocs()
 	var n uint64
-	for b.Loop() {
-		n += readHeapAllocBytes()
-	}
+	benchmarkThreadCPU(b, func() { n += readHeapAllocBytes() })
 	_ = n
 }
 
@@ -104,10 +102,9 @@ func BenchmarkGopsutilTimes(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ReportAllocs()
-	for b.Loop() {
+	benchmarkThreadCPU(b, func() {
 		if _, err := p.Times(); err != nil {
 			b.Fatal(err)
 		}
-	}
+	})
 }
