@@ -2,7 +2,9 @@ package sqltrace
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
+	"errors"
 )
 
 // sqlmwConn is the set of interfaces sqlmw's connection implements
@@ -24,14 +26,18 @@ type sqlmwConn interface {
 //   - sqlmw exposes ExecerContext even when the driver has no Execer and then
 //     asserts driver.Execer unchecked (a panic); we return driver.ErrSkip, as
 //     database/sql expects, so it prepares the statement instead.
+//   - sqlmw exposes ConnBeginTx even when the driver has none and then drops
+//     the transaction options; we refuse them as database/sql does, rather
+//     than begin a read-write transaction the application asked read-only.
 //
 // Where sqlmw's unconditional interfaces behave like database/sql's own
 // fallbacks (Pinger, SessionResetter, Validator, the connection's
 // NamedValueChecker) they are passed through.
 type conn struct {
 	sqlmwConn
-	raw     driver.Conn
-	canExec bool
+	raw        driver.Conn
+	canExec    bool
+	canBeginTx bool
 }
 
 func newConn(wrapped, raw driver.Conn) driver.Conn {
@@ -41,7 +47,20 @@ func newConn(wrapped, raw driver.Conn) driver.Conn {
 	}
 	_, execCtx := raw.(driver.ExecerContext)
 	_, exec := raw.(driver.Execer) //nolint:staticcheck // the legacy interface is what sqlmw falls back to
-	return &conn{sqlmwConn: w, raw: raw, canExec: execCtx || exec}
+	_, beginTx := raw.(driver.ConnBeginTx)
+	return &conn{sqlmwConn: w, raw: raw, canExec: execCtx || exec, canBeginTx: beginTx}
+}
+
+func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	if !c.canBeginTx {
+		if opts.Isolation != driver.IsolationLevel(sql.LevelDefault) {
+			return nil, errors.New("sql: driver does not support non-default isolation level")
+		}
+		if opts.ReadOnly {
+			return nil, errors.New("sql: driver does not support read-only transactions")
+		}
+	}
+	return c.sqlmwConn.BeginTx(ctx, opts)
 }
 
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
