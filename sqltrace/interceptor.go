@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/ngrok/sqlmw"
@@ -49,6 +50,17 @@ type run struct {
 	affected   int64 // -1 when unknown
 	err        error
 }
+
+// clientKind is allocated once rather than per span.
+var clientKind = trace.WithSpanKind(trace.SpanKindClient)
+
+// attrBuffers recycle the attribute slice of a statement span: the SDK
+// copies the attributes, and a fresh slice per span was the largest
+// allocation on the sampled path.
+var attrBuffers = sync.Pool{New: func() any {
+	b := make([]attribute.KeyValue, 0, 32)
+	return &b
+}}
 
 // begin starts measuring a call. ok is false when the span filter skips it.
 func (c *connector) begin(ctx context.Context, m Method, st *statement, query string, args []driver.NamedValue) (r run, ok bool) {
@@ -103,9 +115,10 @@ func (r *run) finish() {
 		r.maybeExplain(r.Context, det.explainR)
 		return
 	}
-	ctx, span := c.inst.tracer.Start(r.Context, r.stmt.name, trace.WithTimestamp(r.start), trace.WithSpanKind(trace.SpanKindClient))
+	ctx, span := c.inst.tracer.Start(r.Context, r.stmt.name, trace.WithTimestamp(r.start), clientKind)
 	if span.IsRecording() {
-		attrs := make([]attribute.KeyValue, 0, len(r.stmt.attrs)+14)
+		buf := attrBuffers.Get().(*[]attribute.KeyValue)
+		attrs := (*buf)[:0]
 		attrs = append(attrs, r.stmt.attrs...)
 		attrs = append(attrs, AttrDriverTimeMS.Float64(float64(r.driverTime)/float64(time.Millisecond)))
 		if r.method == MethodQuery {
@@ -139,7 +152,10 @@ func (r *run) finish() {
 			findings = append(cached, findings...)
 		}
 		attrs = findingAttributes(attrs, det.kinds, findings)
-		span.SetAttributes(attrs...)
+		span.SetAttributes(attrs...) // copies: the buffer can be reused
+		clear(attrs)                 // drop references to strings before pooling
+		*buf = attrs[:0]
+		attrBuffers.Put(buf)
 		for _, f := range det.deliver {
 			span.AddEvent(EventFinding, findingEvent(f))
 		}
