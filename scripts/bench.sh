@@ -4,7 +4,7 @@
 # MariaDB, PostgreSQL and SQLite; then prints the benchstat comparison and
 # the Markdown tables of BENCHMARKS.md (medians, overhead over raw, targets).
 #
-# Usage: scripts/bench.sh            full run (-count 6; about 20 minutes on 2 cores)
+# Usage: scripts/bench.sh            full run (-count 6; 15–20 minutes on 2 cores)
 #        BENCH_QUICK=1 scripts/bench.sh   smoke run: one short round (CI)
 #
 # Environment:
@@ -14,7 +14,7 @@
 #       SQLSIGHT_POSTGRES_DSN='postgres://postgres@127.0.0.1:5432/test?sslmode=disable'
 #   BENCH_COUNT       rounds (default 6; each round runs every benchmark once,
 #                     so the wrappers alternate in time and share the noise)
-#   BENCH_FAKE_TIME   -benchtime of the fake-driver benchmarks (default 400ms)
+#   BENCH_FAKE_TIME   -benchtime of the fake-driver benchmarks (default 300ms)
 #   BENCH_REAL_TIME   -benchtime of the real-database benchmarks (default 1s)
 #   BENCH_FILTER      -bench regexp (default: all)
 #   BENCH_WRAPPERS    comma-separated wrappers to run besides raw, e.g.
@@ -31,7 +31,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root/bench"
 
 count=${BENCH_COUNT:-6}
-fake_time=${BENCH_FAKE_TIME:-400ms}
+fake_time=${BENCH_FAKE_TIME:-300ms}
 real_time=${BENCH_REAL_TIME:-1s}
 quick=${BENCH_QUICK:-}
 if [[ -n $quick && $quick != 0 ]]; then
