@@ -36,7 +36,8 @@ type run struct {
 	args     []driver.NamedValue // valid until finish; explain copies them
 	method   Method
 	start    time.Time
-	traced   bool // a span will be offered to the sampler
+	end      time.Time // when the driver call returned, for calls without rows
+	traced   bool      // a span will be offered to the sampler
 	finished bool
 
 	argsHash uint64
@@ -92,7 +93,10 @@ func (r *run) finish() {
 		return
 	}
 	r.finished = true
-	end := time.Now()
+	end := r.end
+	if end.IsZero() {
+		end = time.Now()
+	}
 	var usage resource.Delta
 	if r.concurrent > 0 {
 		usage = resource.Since(r.usage)
@@ -207,7 +211,8 @@ func (ic *interceptor) execDone(r *run, res driver.Result, err error) (driver.Re
 		r.abandon()
 		return res, err
 	}
-	r.driverTime = time.Since(r.start)
+	r.end = time.Now()
+	r.driverTime = r.end.Sub(r.start)
 	r.failed(err)
 	if err == nil && res != nil && r.traced {
 		if n, aerr := res.RowsAffected(); aerr == nil {
