@@ -79,7 +79,7 @@ func (c *connector) begin(ctx context.Context, m Method, st *statement, query st
 	if len(args) > 0 && (st.info.Kind == sqlinfo.KindSelect || st.info.SingleRowWrite) {
 		r.argsHash = hashArgs(args)
 	}
-	if r.traced && !cfg.noResourceDeltas {
+	if r.traced && !cfg.noResourceDeltas && st.wantsDeltas(cfg.resourceDeltaMin) {
 		r.concurrent = c.inst.inFlight.Add(1)
 		r.usage = resource.Take()
 	}
@@ -102,6 +102,7 @@ func (r *run) finish() {
 		usage = resource.Since(r.usage)
 		r.conn.inst.inFlight.Add(-1)
 	}
+	r.stmt.lastDriverTime.Store(int64(r.driverTime))
 	c := r.conn
 	opts := r.stmt.metricOpts
 	if r.err != nil {

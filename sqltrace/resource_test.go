@@ -3,6 +3,7 @@ package sqltrace_test
 import (
 	"context"
 	"database/sql/driver"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -124,5 +125,42 @@ func TestConcurrentStatementsWithDeltas(t *testing.T) {
 	wg.Wait()
 	if n := len(tel.ended("SELECT")); n != 32*20 {
 		t.Fatalf("%d spans, want %d", n, 32*20)
+	}
+}
+
+// TestDeltasOnStatementsWorthMeasuring: a text's first execution records
+// deltas; later ones only when the previous execution reached the minimum
+// driver time; BEGIN and COMMIT never.
+func TestDeltasOnStatementsWorthMeasuring(t *testing.T) {
+	run := func(opts ...sqltrace.Option) []bool {
+		tel := newTelemetry(t)
+		db := sqliteBackend().open(t, tel.options(opts...)...)
+		ctx := context.Background()
+		for range 3 {
+			var v int
+			if err := db.QueryRowContext(ctx, "SELECT 1").Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		var got []bool
+		for _, s := range tel.spans.Ended() {
+			_, ok := attr(s, "sqlsight.cpu.user_ms")
+			got = append(got, ok)
+		}
+		return got
+	}
+	// SELECT ×3, BEGIN, COMMIT
+	if got := run(sqltrace.WithResourceDeltaMin(time.Hour)); !slices.Equal(got, []bool{true, false, false, false, false}) {
+		t.Errorf("min 1h: deltas on %v", got)
+	}
+	if got := run(sqltrace.WithResourceDeltaMin(0)); !slices.Equal(got, []bool{true, true, true, false, false}) {
+		t.Errorf("min 0: deltas on %v", got)
 	}
 }

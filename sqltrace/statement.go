@@ -2,6 +2,7 @@ package sqltrace
 
 import (
 	"sync/atomic"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -30,8 +31,13 @@ type statement struct {
 	// explainAfter is when an IN lookup may next be offered to EXPLAIN
 	// (unix nanoseconds).
 	explainAfter atomic.Int64
-	name         string
-	attrs        []attribute.KeyValue
+	// lastDriverTime is the driver time of the latest execution, -1 before
+	// the first; it decides whether the next one takes resource snapshots.
+	// Fixed statements (BEGIN, COMMIT, ...) never do.
+	lastDriverTime atomic.Int64
+	fixed          bool
+	name           string
+	attrs          []attribute.KeyValue
 	// metricAttrs are the low-cardinality attributes of the metrics.
 	metricAttrs []attribute.KeyValue
 	metricOpts  []metric.RecordOption
@@ -40,6 +46,7 @@ type statement struct {
 func newStatement(query string, d sqlinfo.Dialect, base []attribute.KeyValue, cfg *config) *statement {
 	info := sqlinfo.Parse(query, d)
 	s := &statement{info: info, name: info.Summary, fpHash: fingerprintHash(info.Fingerprint)}
+	s.lastDriverTime.Store(-1)
 	s.system = systemOf(base)
 	if s.name == "" {
 		s.name = s.system
@@ -69,7 +76,7 @@ func newStatement(query string, d sqlinfo.Dialect, base []attribute.KeyValue, cf
 
 // newFixedStatement describes calls without query text: BEGIN, COMMIT, ...
 func newFixedStatement(op string, base []attribute.KeyValue) *statement {
-	s := &statement{info: &sqlinfo.Info{Summary: op, Operation: op}, name: op}
+	s := &statement{info: &sqlinfo.Info{Summary: op, Operation: op}, name: op, fixed: true}
 	s.metricAttrs = append(append([]attribute.KeyValue(nil), base...), semconv.DBOperationName(op))
 	s.metricOpts = metricOptions(s.metricAttrs)
 	s.attrs = s.metricAttrs
@@ -83,4 +90,17 @@ func systemOf(base []attribute.KeyValue) string {
 		}
 	}
 	return SystemOther
+}
+
+// wantsDeltas says whether an execution takes the CPU and heap snapshots
+// (about 2 µs for the pair): the first execution of a text does, and later
+// ones when the previous execution spent at least min in the driver. The
+// process-wide deltas of a statement that takes microseconds are noise;
+// those of slow statements are what scenario 1 needed.
+func (s *statement) wantsDeltas(min time.Duration) bool {
+	if s.fixed {
+		return false
+	}
+	last := s.lastDriverTime.Load()
+	return last < 0 || time.Duration(last) >= min
 }

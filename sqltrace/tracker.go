@@ -95,7 +95,10 @@ func newTracker(maxEntries int, idle time.Duration) *tracker {
 // shard picks a shard from the span ID (random, or a counter for explicit
 // scopes) mixed with the fingerprint.
 func (t *tracker) shard(k trackKey) *trackerShard {
-	h := (binary.LittleEndian.Uint64(k.scope.span[:]) ^ k.fp) * 0x9E3779B97F4A7C15
+	// The trace ID is mixed in too: span IDs made by hand or by some
+	// propagators are not random, and would pile every scope on one shard.
+	h := (binary.LittleEndian.Uint64(k.scope.span[:]) ^ binary.LittleEndian.Uint64(k.scope.trace[:8]) ^
+		binary.LittleEndian.Uint64(k.scope.trace[8:]) ^ k.fp) * 0x9E3779B97F4A7C15
 	return &t.shards[h>>59%trackerShards]
 }
 
