@@ -110,6 +110,11 @@ func slotsInCode(parts []string, d Dialect) bool {
 		end := i + 1
 		switch {
 		case c == 0:
+			// After "t." comes the rest of a qualified name, not a literal:
+			// MySQL reads t. 0x0 as column 0x0, t. X'0A' as t.X '0A'.
+			if strings.HasSuffix(strings.TrimRight(text[:i], " \t\r\n"), ".") {
+				return false
+			}
 			i++
 			continue // a slot in code
 		case c == '\'':
@@ -140,19 +145,26 @@ func slotsInCode(parts []string, d Dialect) bool {
 			} else {
 				end = -1
 			}
-		case c == '$' && d == PostgreSQL && (i == 0 || !isName(text[i-1])):
-			j := i + 1
-			for j < len(text) && isName(text[j]) && text[j] < 0x80 {
-				j++
+		case c == '$' && (next < '0' || next > '9'):
+			// Only a PostgreSQL dollar quote is modelled. Anything else
+			// ($name, an SQLite parameter; a$b, a name) makes go-sqllexer
+			// read a dollar quote that never ends, and the rest of the text
+			// is dropped as one literal: safe, but nothing after it is a
+			// slot to compare.
+			k := i + 1
+			for k < len(text) && isName(text[k]) && text[k] < 0x80 {
+				k++
 			}
-			if j < len(text) && text[j] == '$' && (j == i+1 || text[i+1] < '0' || text[i+1] > '9') {
-				tag := text[i : j+1]
-				k := strings.Index(text[j+1:], tag)
-				if k < 0 {
-					return false
-				}
-				end = j + 1 + k + len(tag)
+			tagged := d == PostgreSQL && (i == 0 || !isName(text[i-1])) && k < len(text) && text[k] == '$'
+			if !tagged {
+				return !strings.Contains(text[i:], slot)
 			}
+			tag := text[i : k+1]
+			m := strings.Index(text[k+1:], tag)
+			if m < 0 {
+				return false
+			}
+			end = k + 1 + m + len(tag)
 		}
 		if end < 0 {
 			return !strings.Contains(text[i:], slot)

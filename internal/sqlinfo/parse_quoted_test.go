@@ -1,0 +1,32 @@
+package sqlinfo
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestSQLiteQuotedIdentifiers: SQLite also quotes identifiers with
+// backticks and brackets (as MySQL and SQL Server do). A quote inside such
+// a name must not open a string that swallows the statement's structure
+// and lets a later literal through.
+func TestSQLiteQuotedIdentifiers(t *testing.T) {
+	tests := []struct {
+		query, want string
+	}{
+		{"SELECT `it's` FROM t WHERE a = 'secret1'", `SELECT "it's" FROM t WHERE a = ?`},
+		{"SELECT [it's] FROM t WHERE a = 'secret2'", `SELECT "it's" FROM t WHERE a = ?`},
+		{"SELECT `a``b\"c` FROM t WHERE a = 'secret3'", `SELECT "a` + "`" + `b""c" FROM t WHERE a = ?`},
+		{"SELECT '`', '[' FROM t WHERE a = 'secret4'", "SELECT ?, ? FROM t WHERE a = ?"},
+		{"SELECT a FROM t -- `x'\nWHERE a = 'secret5'", "SELECT a FROM t \nWHERE a = ?"},
+		{"SELECT `unterminated' = 'secret6'", ""},
+	}
+	for _, tc := range tests {
+		info := Parse(tc.query, SQLite)
+		if strings.Contains(info.Sanitized, "secret") {
+			t.Errorf("%q: sanitized %q keeps a literal", tc.query, info.Sanitized)
+		}
+		if tc.want != "" && info.Sanitized != tc.want {
+			t.Errorf("%q: sanitized %q, want %q", tc.query, info.Sanitized, tc.want)
+		}
+	}
+}
