@@ -47,6 +47,9 @@ func lexerDBMS(d Dialect) sqllexer.DBMSType {
 // Parse derives the Info of one query text. It never fails: text the lexer
 // cannot read still gets a fingerprint and a sanitized form.
 func Parse(query string, d Dialect) *Info {
+	if d == SQLite && strings.ContainsAny(query, "`[") {
+		query = sqliteQuotedIdents(query)
+	}
 	lex := sqllexer.New(query, sqllexer.WithDBMS(lexerDBMS(d)))
 
 	var (
@@ -113,6 +116,74 @@ func Parse(query string, d Dialect) *Info {
 	info.Fingerprint, info.ValuesRows = fingerprint(toks)
 	analyse(toks, info)
 	return info
+}
+
+// sqliteQuotedIdents rewrites SQLite's `name` and [name] as "name", which
+// the lexer knows: read as punctuation, a quote inside them would open a
+// string that runs over the rest of the statement and lets its literals
+// through. An unterminated one becomes an unterminated string: dropped.
+func sqliteQuotedIdents(q string) string {
+	var b strings.Builder
+	b.Grow(len(q) + 8)
+	for i := 0; i < len(q); {
+		c := q[i]
+		end := i + 1
+		switch {
+		case c == '\'' || c == '"':
+			end = len(q)
+			for j := i + 1; j < len(q); j++ {
+				if q[j] == c {
+					if j+1 < len(q) && q[j+1] == c {
+						j++
+						continue
+					}
+					end = j + 1
+					break
+				}
+			}
+		case c == '-' && strings.HasPrefix(q[i:], "--"):
+			end = len(q)
+			if j := strings.IndexByte(q[i:], '\n'); j >= 0 {
+				end = i + j
+			}
+		case c == '/' && strings.HasPrefix(q[i:], "/*"):
+			end = len(q)
+			if j := strings.Index(q[i+2:], "*/"); j >= 0 {
+				end = i + 2 + j + 2
+			}
+		case c == '`' || c == '[':
+			closing := byte('`')
+			if c == '[' {
+				closing = ']'
+			}
+			var name strings.Builder
+			j := i + 1
+			for ; j < len(q); j++ {
+				if q[j] == closing {
+					if c == '`' && j+1 < len(q) && q[j+1] == '`' {
+						name.WriteByte('`')
+						j++
+						continue
+					}
+					break
+				}
+				name.WriteByte(q[j])
+			}
+			if j >= len(q) {
+				b.WriteByte('\'')
+				b.WriteString(q[i+1:])
+				return b.String()
+			}
+			b.WriteByte('"')
+			b.WriteString(strings.ReplaceAll(name.String(), `"`, `""`))
+			b.WriteByte('"')
+			i = j + 1
+			continue
+		}
+		b.WriteString(q[i:end])
+		i = end
+	}
+	return b.String()
 }
 
 func isLiteral(t sqllexer.TokenType) bool {
