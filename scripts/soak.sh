@@ -8,6 +8,8 @@
 #
 # MariaDB takes a share of the load when SQLSIGHT_MYSQL_DSN is set, e.g.
 # SQLSIGHT_MYSQL_DSN='root@tcp(127.0.0.1:3306)/test'.
+# SQLSIGHT_SOAK_PROFILE_DIR=dir writes heap profiles after warm-up and at the
+# end (compare with go tool pprof -sample_index=inuse_space -base FIRST LAST).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -118,6 +119,7 @@ func TestSoak(t *testing.T) {
 
 	start := time.Now()
 	var series []sample
+	profiled := false
 	ticker := time.NewTicker(sampleInterval)
 	t.Logf("%8s %10s %10s %12s %10s %10s %10s %10s", "elapsed", "heap_MiB", "goroutines", "statements", "texts", "requests", "findings", "spans")
 	for range duration / sampleInterval {
@@ -126,6 +128,10 @@ func TestSoak(t *testing.T) {
 		_ = reader.Collect(context.Background(), &rm) // as a periodic exporter would
 		gate.Lock()
 		s := take(time.Since(start), &l)
+		if s.at >= warmUp && (!profiled || s.at >= duration) {
+			writeHeapProfile(t, s.at)
+			profiled = true
+		}
 		gate.Unlock()
 		series = append(series, s)
 		t.Logf("%8s %10.1f %10d %12d %10d %10d %10d %10d", s.at.Round(time.Second), float64(s.heap)/(1<<20), s.goroutines,
@@ -180,6 +186,27 @@ func checkFlat(t *testing.T, series []sample, warmUp time.Duration) {
 	t.Logf("after warm-up (%s): heap %.1f -> %.1f MiB (bound %.1f), goroutines %d -> %d; %d distinct texts, %d requests over %d parents",
 		warmUp, float64(first.heap)/(1<<20), float64(last.heap)/(1<<20), float64(bound)/(1<<20),
 		first.goroutines, last.goroutines, last.texts, last.requests, min(last.requests, parents))
+}
+
+// writeHeapProfile writes the heap profile to SQLSIGHT_SOAK_PROFILE_DIR, if
+// set, once after warm-up and once at the end: compare them with
+// go tool pprof -sample_index=inuse_space -base <first> <last>.
+func writeHeapProfile(t *testing.T, at time.Duration) {
+	dir := os.Getenv("SQLSIGHT_SOAK_PROFILE_DIR")
+	if dir == "" {
+		return
+	}
+	path := filepath.Join(dir, fmt.Sprintf("heap-%06.0fs.pprof", at.Seconds()))
+	f, err := os.Create(path)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer f.Close()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		t.Error(err)
+	}
+	t.Logf("heap profile: %s", path)
 }
 
 // take reads the live heap after a collection, and the goroutine count
