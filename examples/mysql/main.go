@@ -7,7 +7,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"flag"
 	"fmt"
 	"os"
@@ -15,13 +14,12 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
-	"github.com/sqlsight/sqlsight/exporters"
 	"github.com/sqlsight/sqlsight/internal/demoapp"
 	"github.com/sqlsight/sqlsight/sqltrace"
 )
 
 func main() {
-	dsn := flag.String("dsn", envOr("SQLSIGHT_MYSQL_DSN", "root@tcp(127.0.0.1:3306)/test"), "MySQL/MariaDB DSN (go-sql-driver format)")
+	dsn := flag.String("dsn", demoapp.EnvOr("SQLSIGHT_MYSQL_DSN", "root@tcp(127.0.0.1:3306)/test"), "MySQL/MariaDB DSN (go-sql-driver format)")
 	reviews := flag.Int("reviews", 50_000, "rows in the review table")
 	flag.Parse()
 	if err := run(context.Background(), *dsn, *reviews); err != nil {
@@ -31,22 +29,13 @@ func main() {
 }
 
 func run(ctx context.Context, dsn string, reviews int) error {
-	if os.Getenv("OTEL_SERVICE_NAME") == "" {
-		os.Setenv("OTEL_SERVICE_NAME", "sqlsight-example-mysql")
-	}
-	shutdown, err := exporters.Setup(ctx)
+	shutdown, err := demoapp.StartExport(ctx, "sqlsight-example-mysql")
 	if err != nil {
 		return err
 	}
 	defer shutdown(context.Background())
 
-	raw, err := sql.Open("mysql", dsn)
-	if err != nil {
-		return err
-	}
-	defer raw.Close()
-	fmt.Printf("seeding %d reviews...\n", reviews)
-	if err := demoapp.Seed(ctx, raw, demoapp.MySQL, reviews); err != nil {
+	if err := demoapp.SeedWith(ctx, "mysql", dsn, demoapp.MySQL, reviews); err != nil {
 		return err
 	}
 
@@ -70,11 +59,4 @@ func run(ctx context.Context, dsn string, reviews int) error {
 	time.Sleep(time.Second) // let the background EXPLAIN finish before exiting
 	fmt.Println("done: see the traces in your OTLP backend (service", os.Getenv("OTEL_SERVICE_NAME")+")")
 	return nil
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
 }

@@ -7,7 +7,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"flag"
 	"fmt"
 	"os"
@@ -16,13 +15,12 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 
-	"github.com/sqlsight/sqlsight/exporters"
 	"github.com/sqlsight/sqlsight/internal/demoapp"
 	"github.com/sqlsight/sqlsight/sqltrace"
 )
 
 func main() {
-	dsn := flag.String("dsn", envOr("SQLSIGHT_POSTGRES_DSN", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"), "PostgreSQL URL")
+	dsn := flag.String("dsn", demoapp.EnvOr("SQLSIGHT_POSTGRES_DSN", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"), "PostgreSQL URL")
 	reviews := flag.Int("reviews", 50_000, "rows in the review table")
 	flag.Parse()
 	if err := run(context.Background(), *dsn, *reviews); err != nil {
@@ -32,25 +30,13 @@ func main() {
 }
 
 func run(ctx context.Context, dsn string, reviews int) error {
-	if os.Getenv("OTEL_SERVICE_NAME") == "" {
-		os.Setenv("OTEL_SERVICE_NAME", "sqlsight-example-postgres")
-	}
-	shutdown, err := exporters.Setup(ctx)
+	shutdown, err := demoapp.StartExport(ctx, "sqlsight-example-postgres")
 	if err != nil {
 		return err
 	}
 	defer shutdown(context.Background())
 
-	raw, err := sql.Open("pgx", dsn)
-	if err != nil {
-		return err
-	}
-	defer raw.Close()
-	fmt.Printf("seeding %d reviews and a partitioned document_log...\n", reviews)
-	if err := demoapp.Seed(ctx, raw, demoapp.PostgreSQL, reviews); err != nil {
-		return err
-	}
-	if err := demoapp.SeedDocumentLog(ctx, raw); err != nil {
+	if err := demoapp.SeedWith(ctx, "pgx", dsn, demoapp.PostgreSQL, reviews); err != nil {
 		return err
 	}
 
@@ -76,11 +62,4 @@ func run(ctx context.Context, dsn string, reviews int) error {
 	time.Sleep(time.Second) // let the background EXPLAIN finish before exiting
 	fmt.Println("done: see the traces in your OTLP backend (service", os.Getenv("OTEL_SERVICE_NAME")+")")
 	return nil
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
 }
