@@ -30,3 +30,27 @@ func TestSQLiteQuotedIdentifiers(t *testing.T) {
 		}
 	}
 }
+
+// TestQuoteInsideQualifiedName: go-sqllexer reads t."name" as one name;
+// when the quoted part holds an apostrophe (t."it's"), it stopped at the
+// apostrophe, which then opened a string over the rest of the statement.
+func TestQuoteInsideQualifiedName(t *testing.T) {
+	for _, d := range []Dialect{"", MySQL, PostgreSQL, SQLite} {
+		for _, q := range []string{
+			`SELECT u."it's" FROM users u WHERE u.email = 'secret1'`,
+			`SELECT u."it's", "x"."y" FROM users u WHERE u.email = 'secret2' AND u."a""'b" = 'secret3'`,
+			"SELECT a`'` FROM t WHERE b = 'secret4'",
+		} {
+			if strings.Contains(q, "`") && d != MySQL && d != SQLite {
+				continue // no quoting character there: the apostrophe does open a string
+			}
+			info := Parse(q, d)
+			if strings.Contains(info.Sanitized, "secret") {
+				t.Errorf("%s: %q: sanitized %q keeps a literal", dialectName(d), q, info.Sanitized)
+			}
+			if d != MySQL && !strings.Contains(info.Sanitized, "FROM") {
+				t.Errorf("%s: %q: sanitized %q lost the statement", dialectName(d), q, info.Sanitized)
+			}
+		}
+	}
+}
