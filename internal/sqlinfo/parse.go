@@ -58,10 +58,23 @@ func Parse(query string, d Dialect) *Info {
 		depth     int
 	)
 	sanitized.Grow(len(query))
-	for {
+	for pos := 0; ; {
 		t := lex.Scan()
 		if t == nil || t.Type == sqllexer.EOF {
 			break
+		}
+		start := pos
+		pos += len(t.Value)
+		// go-sqllexer reads t."name" as one name, and stops inside the
+		// quotes at an apostrophe (t."it's"), which would then open a
+		// string over the rest of the statement: end the name before the
+		// quote and read on from there.
+		if t.Type == sqllexer.IDENT && strings.Count(t.Value, `"`)%2 == 1 {
+			if k := strings.IndexByte(t.Value, '"'); k > 0 {
+				t.Value = t.Value[:k]
+				pos = start + k
+				lex = sqllexer.New(query[pos:], sqllexer.WithDBMS(lexerDBMS(d)))
+			}
 		}
 		switch t.Type {
 		case sqllexer.COMMENT, sqllexer.MULTILINE_COMMENT:
