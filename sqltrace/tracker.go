@@ -72,9 +72,10 @@ type tracker struct {
 }
 
 type trackerShard struct {
-	mu      sync.Mutex
-	entries map[trackKey]*trackEntry
-	_       [40]byte // keep shards on separate cache lines
+	mu        sync.Mutex
+	entries   map[trackKey]*trackEntry
+	evictions int
+	_         [32]byte // keep shards on separate cache lines
 }
 
 func newTracker(maxEntries int, idle time.Duration) *tracker {
@@ -148,9 +149,24 @@ func (t *tracker) markDelivered(k trackKey, kind Kind) {
 	s.mu.Unlock()
 }
 
+// rebuildEvery is how many evictions a shard's map goes through before
+// its survivors move to a new map: a Go map keeps the room of what was
+// deleted from it, and one that only ever evicts would grow for as long as
+// the process runs.
+const rebuildEvery = 16
+
 // evict drops idle entries; if none is idle, it drops a quarter of the
 // shard (oldest first is not worth a sort: scopes are short-lived).
 func (s *trackerShard) evict(nowNS int64, idle time.Duration, limit int) {
+	if s.evictions++; s.evictions%rebuildEvery == 0 {
+		defer func() {
+			fresh := make(map[trackKey]*trackEntry, limit)
+			for k, e := range s.entries {
+				fresh[k] = e
+			}
+			s.entries = fresh
+		}()
+	}
 	cutoff := nowNS - int64(idle)
 	for k, e := range s.entries {
 		if e.lastSeen < cutoff {
