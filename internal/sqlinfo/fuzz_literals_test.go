@@ -120,6 +120,16 @@ func slotsInCode(parts []string, d Dialect) bool {
 		case c == '\'':
 			escape := d == MySQL || d == PostgreSQL && i > 0 && (text[i-1] == 'E' || text[i-1] == 'e') && (i == 1 || !isName(text[i-2]))
 			end = skipQuoted(i, c, escape)
+			quoted := text[i:]
+			if end > 0 {
+				quoted = text[i:end]
+			}
+			if d == "" && strings.ContainsRune(quoted, '\\') {
+				// The generic dialect has no rule for a backslash in a
+				// string (the lexer takes it as an escape, standard SQL
+				// does not): nothing after one is compared.
+				return !strings.Contains(text[i:], slot)
+			}
 		case c == '"':
 			end = skipQuoted(i, c, d == MySQL)
 		case c == '`' && (d == MySQL || d == SQLite):
