@@ -39,6 +39,7 @@ type run struct {
 	end      time.Time // when the driver call returned, for calls without rows
 	traced   bool      // a span will be offered to the sampler
 	finished bool
+	eof      bool // the rows were read to the end
 
 	argsHash uint64
 	// usage is taken at the start of traced statements. The deltas are
@@ -281,6 +282,7 @@ func (ic *interceptor) RowsNext(ctx context.Context, rows driver.Rows, dest []dr
 	if err == nil {
 		r.rows++
 	} else {
+		r.eof = err == io.EOF
 		r.failed(err)
 	}
 	return err
@@ -290,6 +292,12 @@ func (ic *interceptor) RowsClose(ctx context.Context, rows driver.Rows) error {
 	err := rows.Close()
 	if r, ok := ctx.(*run); ok {
 		r.failed(err)
+		// Rows left unread when the statement's context ended were cut
+		// short: database/sql closes them itself, and the driver may never
+		// have said so.
+		if !r.eof {
+			r.failed(r.Context.Err())
+		}
 		r.finish()
 	}
 	return err
