@@ -40,6 +40,7 @@ func TestQuoteInsideQualifiedName(t *testing.T) {
 			`SELECT u."it's" FROM users u WHERE u.email = 'secret1'`,
 			`SELECT u."it's", "x"."y" FROM users u WHERE u.email = 'secret2' AND u."a""'b" = 'secret3'`,
 			"SELECT a`'` FROM t WHERE b = 'secret4'",
+			`SELECT f"(" FROM t WHERE b = 'x"secret5'`,
 		} {
 			if strings.Contains(q, "`") && d != MySQL && d != SQLite {
 				continue // no quoting character there: the apostrophe does open a string
