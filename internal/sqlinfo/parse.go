@@ -69,7 +69,7 @@ func Parse(query string, d Dialect) *Info {
 		// quotes at an apostrophe (t."it's"), which would then open a
 		// string over the rest of the statement: end the name before the
 		// quote and read on from there.
-		if t.Type == sqllexer.IDENT && strings.Count(t.Value, `"`)%2 == 1 {
+		if (t.Type == sqllexer.IDENT || t.Type == sqllexer.FUNCTION) && strings.Count(t.Value, `"`)%2 == 1 {
 			if k := strings.IndexByte(t.Value, '"'); k > 0 {
 				t.Value = t.Value[:k]
 				pos = start + k
