@@ -59,7 +59,8 @@ func WithConsoleOptions(opts ...ConsoleOption) Option {
 }
 
 // WithResource sets the resource of the tracer and meter providers instead
-// of the one sqlsight's resource package detects.
+// of the one [github.com/sqlsight/sqlsight/exporters/process.NewResource]
+// detects.
 func WithResource(r *sdkresource.Resource) Option {
 	return optionFunc(func(c *config) { c.resource = r })
 }

@@ -14,7 +14,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
-	"github.com/sqlsight/sqlsight/resource"
+	"github.com/sqlsight/sqlsight/exporters/process"
 )
 
 // Setup builds a tracer provider and a meter provider, makes them the
@@ -40,7 +40,7 @@ import (
 //
 // Spans go through a batching processor, except to the console exporter,
 // which prints synchronously. The resource is the one
-// [resource.New] detects unless [WithResource] is given; a resource
+// [process.NewResource] detects unless [WithResource] is given; a resource
 // detected only in part is used, and the detector's error goes to
 // otel.Handle. When no span exporter or processor and no metric reader is
 // left (OTEL_*_EXPORTER=none), the globals are no-op providers, so
@@ -50,7 +50,7 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 	cfg := newConfig(opts)
 	res := cfg.resource
 	if res == nil {
-		res, err = resource.New(ctx)
+		res, err = process.NewResource(ctx)
 		if res == nil {
 			return nil, err
 		}

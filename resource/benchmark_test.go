@@ -94,17 +94,3 @@ func BenchmarkTrack(b *testing.B) {
 		end()
 	}
 }
-
-// BenchmarkGopsutilTimes is the CPU reading of the !unix fallback (gopsutil
-// Process.Times), measured here for comparison with getrusage.
-func BenchmarkGopsutilTimes(b *testing.B) {
-	p, err := self()
-	if err != nil {
-		b.Fatal(err)
-	}
-	benchmarkThreadCPU(b, func() {
-		if _, err := p.Times(); err != nil {
-			b.Fatal(err)
-		}
-	})
-}

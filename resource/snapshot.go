@@ -23,8 +23,8 @@ type Snapshot struct {
 // Take reads the process's CPU times, cumulative Go heap allocation and, on
 // unix, its peak resident set size. On unix it costs about a microsecond,
 // most of it the getrusage system call, and does not allocate; elsewhere
-// the gopsutil fallback costs tens of microseconds. It is safe for
-// concurrent use.
+// CPU comes from the Go runtime's estimates, which move only at each GC.
+// It is safe for concurrent use.
 func Take() Snapshot {
 	var s Snapshot
 	s.readCounters()

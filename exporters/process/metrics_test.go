@@ -1,41 +1,19 @@
-package resource
+package process
 
 import (
 	"context"
 	"errors"
-	runtime "runtime"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.uber.org/goleak"
+
+	"github.com/sqlsight/sqlsight/internal/testenv"
 )
-
-func newManualMeterProvider(t *testing.T) (*sdkmetric.MeterProvider, *sdkmetric.ManualReader) {
-	t.Helper()
-	reader := sdkmetric.NewManualReader()
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
-	t.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
-	return mp, reader
-}
-
-// collect returns the metrics of one collection by name.
-func collect(t *testing.T, reader *sdkmetric.ManualReader) map[string]metricdata.Metrics {
-	t.Helper()
-	var rm metricdata.ResourceMetrics
-	if err := reader.Collect(context.Background(), &rm); err != nil {
-		t.Fatalf("collect: %v", err)
-	}
-	out := map[string]metricdata.Metrics{}
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			out[m.Name] = m
-		}
-	}
-	return out
-}
 
 // utilization returns the user and system CPU utilization points.
 func utilization(t *testing.T, m metricdata.Metrics) (user, system float64) {
@@ -58,26 +36,27 @@ func utilization(t *testing.T, m metricdata.Metrics) (user, system float64) {
 	return user, system
 }
 
-func TestStartProcessMetrics(t *testing.T) {
+func TestStartMetrics(t *testing.T) {
 	ours := []string{"process.cpu.utilization", "process.memory.usage"}
 	hostMetrics := []string{"process.cpu.time", "system.cpu.time", "system.memory.usage"}
 	runtimeMetrics := []string{"go.memory.allocated", "go.goroutine.count"}
 	tests := []struct {
 		name   string
-		opts   []ProcessMetricsOption
+		opts   []MetricsOption
 		want   []string
 		absent []string
 	}{
 		{"host and runtime by default", nil, concat(ours, hostMetrics, runtimeMetrics), nil},
-		{"without host", []ProcessMetricsOption{WithHostMetrics(false)}, concat(ours, runtimeMetrics), hostMetrics},
-		{"without runtime", []ProcessMetricsOption{WithRuntimeMetrics(false)}, concat(ours, hostMetrics), runtimeMetrics},
-		{"sqlsight metrics only", []ProcessMetricsOption{WithHostMetrics(false), WithRuntimeMetrics(false), nil}, ours, concat(hostMetrics, runtimeMetrics)},
+		{"without host", []MetricsOption{WithHostMetrics(false)}, concat(ours, runtimeMetrics), hostMetrics},
+		{"without runtime", []MetricsOption{WithRuntimeMetrics(false)}, concat(ours, hostMetrics), runtimeMetrics},
+		{"sqlsight metrics only", []MetricsOption{WithHostMetrics(false), WithRuntimeMetrics(false), nil}, ours, concat(hostMetrics, runtimeMetrics)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-			mp, reader := newManualMeterProvider(t)
-			pm, err := StartProcessMetrics(append([]ProcessMetricsOption{
+			tel := testenv.NewTelemetry(t)
+			mp := tel.MeterProvider
+			pm, err := StartMetrics(append([]MetricsOption{
 				WithMeterProvider(mp), WithSamplingPeriod(10 * time.Millisecond),
 			}, tt.opts...)...)
 			if err != nil {
@@ -90,15 +69,12 @@ func TestStartProcessMetrics(t *testing.T) {
 			}()
 
 			// RSS is sampled at start; utilization needs a second sample.
-			deadline := time.Now().Add(10 * time.Second)
 			var got map[string]metricdata.Metrics
-			for {
-				got = collect(t, reader)
-				if _, ok := got["process.cpu.utilization"]; ok || time.Now().After(deadline) {
-					break
-				}
-				time.Sleep(5 * time.Millisecond) // polling interval
-			}
+			testenv.WaitFor(t, 10*time.Second, func() bool {
+				got = tel.Collect(t)
+				_, ok := got["process.cpu.utilization"]
+				return ok
+			})
 			for _, name := range tt.want {
 				if _, ok := got[name]; !ok {
 					t.Errorf("metric %s missing", name)
@@ -135,38 +111,49 @@ func concat(lists ...[]string) []string {
 // TestProcessMetricsUtilizationSeesBusyLoop burns CPU on one thread until the
 // sampler reports non-zero user utilization.
 func TestProcessMetricsUtilizationSeesBusyLoop(t *testing.T) {
-	mp, reader := newManualMeterProvider(t)
-	pm, err := StartProcessMetrics(WithMeterProvider(mp), WithSamplingPeriod(20*time.Millisecond),
+	tel := testenv.NewTelemetry(t)
+	mp := tel.MeterProvider
+	pm, err := StartMetrics(WithMeterProvider(mp), WithSamplingPeriod(20*time.Millisecond),
 		WithHostMetrics(false), WithRuntimeMetrics(false))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pm.Shutdown(context.Background())
 
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		burnUserCPU(t, 30*time.Millisecond)
-		m, ok := collect(t, reader)["process.cpu.utilization"]
-		if ok {
-			if user, _ := utilization(t, m); user > 0.05 {
-				t.Logf("user utilization %.2f with %d CPUs", user, int(pm.sampler.cpus))
-				return
-			}
+	testenv.WaitFor(t, 10*time.Second, func() bool {
+		spin(30 * time.Millisecond)
+		m, ok := tel.Collect(t)["process.cpu.utilization"]
+		if !ok {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("no user CPU utilization reported while burning CPU")
+		user, _ := utilization(t, m)
+		t.Logf("user utilization %.2f with %d CPUs", user, int(pm.sampler.cpus))
+		return user > 0.05
+	})
+}
+
+var spinSink uint64
+
+// spin keeps the calling goroutine busy in user mode for d of wall time.
+func spin(d time.Duration) {
+	x := spinSink
+	for end := time.Now().Add(d); time.Now().Before(end); {
+		for i := range uint64(10_000) {
+			x = x*31 + i
 		}
 	}
+	spinSink = x
 }
 
 func TestProcessMetricsShutdown(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	mp, reader := newManualMeterProvider(t)
-	pm, err := StartProcessMetrics(WithMeterProvider(mp), WithHostMetrics(false), WithRuntimeMetrics(false))
+	tel := testenv.NewTelemetry(t)
+	mp := tel.MeterProvider
+	pm, err := StartMetrics(WithMeterProvider(mp), WithHostMetrics(false), WithRuntimeMetrics(false))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := collect(t, reader)["process.memory.usage"]; !ok {
+	if _, ok := tel.Collect(t)["process.memory.usage"]; !ok {
 		t.Fatal("process.memory.usage missing before Shutdown")
 	}
 	// Shutdown is idempotent and safe from several goroutines.
@@ -179,41 +166,57 @@ func TestProcessMetricsShutdown(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if _, ok := collect(t, reader)["process.memory.usage"]; ok {
+	if _, ok := tel.Collect(t)["process.memory.usage"]; ok {
 		t.Error("process.memory.usage still reported after Shutdown")
 	}
 }
 
 // TestProcessMetricsBound starts many samplers: each owns exactly one
-// goroutine, and Shutdown ends all of them.
+// goroutine, and Shutdown ends all of them. The samplers' goroutines are
+// counted by their function in a stack dump: the total goroutine count read
+// at an instant also moves with the runtime's and the SDK's goroutines.
 func TestProcessMetricsBound(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	mp, _ := newManualMeterProvider(t)
-	before := goroutines()
+	mp := testenv.NewTelemetry(t).MeterProvider
 	const n = 8
-	var started []*ProcessMetrics
+	var started []*Metrics
 	for range n {
-		pm, err := StartProcessMetrics(WithMeterProvider(mp), WithHostMetrics(false), WithRuntimeMetrics(false))
+		pm, err := StartMetrics(WithMeterProvider(mp), WithHostMetrics(false), WithRuntimeMetrics(false))
 		if err != nil {
 			t.Fatal(err)
 		}
 		started = append(started, pm)
 	}
-	if got := goroutines() - before; got != n {
-		t.Errorf("%d samplers run %d goroutines, want %d", n, got, n)
+	if got := samplerGoroutines(); got != n {
+		t.Errorf("%d samplers run %d sampler goroutines, want %d", n, got, n)
 	}
 	for _, pm := range started {
 		if err := pm.Shutdown(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
+	// Shutdown returns once the goroutine has closed its done channel; it
+	// leaves the scheduler a moment later.
+	testenv.WaitFor(t, 10*time.Second, func() bool { return samplerGoroutines() == 0 })
 }
 
-func goroutines() int { return runtime.NumGoroutine() }
+// samplerGoroutines counts the goroutines running (*sampler).run. A
+// goroutine is listed with its function from the go statement on, so the
+// count is exact right after StartMetrics returns.
+func samplerGoroutines() int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return strings.Count(string(buf[:n]), "process.(*sampler).run(")
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}
 
 func TestProcessMetricsShutdownContext(t *testing.T) {
-	mp, _ := newManualMeterProvider(t)
-	pm, err := StartProcessMetrics(WithMeterProvider(mp), WithHostMetrics(false), WithRuntimeMetrics(false))
+	mp := testenv.NewTelemetry(t).MeterProvider
+	pm, err := StartMetrics(WithMeterProvider(mp), WithHostMetrics(false), WithRuntimeMetrics(false))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package resource
+package process
 
 import (
 	"context"
@@ -13,33 +13,39 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/semconv/v1.43.0/processconv"
+
+	"github.com/sqlsight/sqlsight/resource"
 )
+
+// ScopeName is the instrumentation scope of the metrics [StartMetrics]
+// reports itself.
+const ScopeName = "github.com/sqlsight/sqlsight/exporters/process"
 
 // DefaultSamplingPeriod is how often the process sampler reads CPU time and
 // resident memory unless [WithSamplingPeriod] says otherwise.
 const DefaultSamplingPeriod = 10 * time.Second
 
-// ProcessMetricsOption configures [StartProcessMetrics].
-type ProcessMetricsOption interface {
-	applyProcessMetrics(*processMetricsConfig)
+// MetricsOption configures [StartMetrics].
+type MetricsOption interface {
+	applyMetrics(*metricsConfig)
 }
 
-type processMetricsOptionFunc func(*processMetricsConfig)
+type metricsOptionFunc func(*metricsConfig)
 
-func (f processMetricsOptionFunc) applyProcessMetrics(c *processMetricsConfig) { f(c) }
+func (f metricsOptionFunc) applyMetrics(c *metricsConfig) { f(c) }
 
-type processMetricsConfig struct {
+type metricsConfig struct {
 	meterProvider metric.MeterProvider
 	period        time.Duration
 	host          bool
 	runtime       bool
 }
 
-func newProcessMetricsConfig(opts []ProcessMetricsOption) processMetricsConfig {
-	c := processMetricsConfig{period: DefaultSamplingPeriod, host: true, runtime: true}
+func newMetricsConfig(opts []MetricsOption) metricsConfig {
+	c := metricsConfig{period: DefaultSamplingPeriod, host: true, runtime: true}
 	for _, o := range opts {
 		if o != nil {
-			o.applyProcessMetrics(&c)
+			o.applyMetrics(&c)
 		}
 	}
 	if c.meterProvider == nil {
@@ -50,38 +56,38 @@ func newProcessMetricsConfig(opts []ProcessMetricsOption) processMetricsConfig {
 
 // WithMeterProvider sets the meter provider the process metrics are
 // reported to. The default is the global one, otel.GetMeterProvider().
-func WithMeterProvider(mp metric.MeterProvider) ProcessMetricsOption {
-	return processMetricsOptionFunc(func(c *processMetricsConfig) { c.meterProvider = mp })
+func WithMeterProvider(mp metric.MeterProvider) MetricsOption {
+	return metricsOptionFunc(func(c *metricsConfig) { c.meterProvider = mp })
 }
 
 // WithSamplingPeriod sets how often the sampler reads the process's CPU time
 // and resident memory; process.cpu.utilization is averaged over this
 // period. Values ≤ 0 are ignored. The default is [DefaultSamplingPeriod].
-func WithSamplingPeriod(d time.Duration) ProcessMetricsOption {
-	return processMetricsOptionFunc(func(c *processMetricsConfig) {
+func WithSamplingPeriod(d time.Duration) MetricsOption {
+	return metricsOptionFunc(func(c *metricsConfig) {
 		if d > 0 {
 			c.period = d
 		}
 	})
 }
 
-// WithHostMetrics says whether StartProcessMetrics also starts the contrib
+// WithHostMetrics says whether StartMetrics also starts the contrib
 // host instrumentation (go.opentelemetry.io/contrib/instrumentation/host).
 // Turn it off when the application already starts it. Default on.
-func WithHostMetrics(enabled bool) ProcessMetricsOption {
-	return processMetricsOptionFunc(func(c *processMetricsConfig) { c.host = enabled })
+func WithHostMetrics(enabled bool) MetricsOption {
+	return metricsOptionFunc(func(c *metricsConfig) { c.host = enabled })
 }
 
-// WithRuntimeMetrics says whether StartProcessMetrics also starts the
+// WithRuntimeMetrics says whether StartMetrics also starts the
 // contrib Go runtime instrumentation
 // (go.opentelemetry.io/contrib/instrumentation/runtime). Turn it off when
 // the application already starts it. Default on.
-func WithRuntimeMetrics(enabled bool) ProcessMetricsOption {
-	return processMetricsOptionFunc(func(c *processMetricsConfig) { c.runtime = enabled })
+func WithRuntimeMetrics(enabled bool) MetricsOption {
+	return metricsOptionFunc(func(c *metricsConfig) { c.runtime = enabled })
 }
 
-// ProcessMetrics is a running process sampler; see [StartProcessMetrics].
-type ProcessMetrics struct {
+// Metrics is a running process sampler; see [StartMetrics].
+type Metrics struct {
 	sampler      *sampler
 	registration metric.Registration
 	cancel       context.CancelFunc
@@ -90,7 +96,7 @@ type ProcessMetrics struct {
 	stopErr      error
 }
 
-// StartProcessMetrics reports the process's resource usage as OpenTelemetry
+// StartMetrics reports the process's resource usage as OpenTelemetry
 // metrics. It starts the contrib instrumentations, which already cover
 //
 //   - host: process.cpu.time (user, system), system.cpu.time,
@@ -111,8 +117,8 @@ type ProcessMetrics struct {
 // their meter provider, and starting them twice on one provider reports
 // their metrics twice (use WithHostMetrics(false), WithRuntimeMetrics(false)
 // when they run already).
-func StartProcessMetrics(opts ...ProcessMetricsOption) (*ProcessMetrics, error) {
-	c := newProcessMetricsConfig(opts)
+func StartMetrics(opts ...MetricsOption) (*Metrics, error) {
+	c := newMetricsConfig(opts)
 	s, err := newSampler(c.period)
 	if err != nil {
 		return nil, err
@@ -133,7 +139,7 @@ func StartProcessMetrics(opts ...ProcessMetricsOption) (*ProcessMetrics, error) 
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	m := &ProcessMetrics{
+	m := &Metrics{
 		sampler:      s,
 		registration: reg,
 		cancel:       cancel,
@@ -146,7 +152,7 @@ func StartProcessMetrics(opts ...ProcessMetricsOption) (*ProcessMetrics, error) 
 // Shutdown stops the sampler goroutine and unregisters the sqlsight process
 // metrics. It waits for the goroutine to end or for ctx to be done. It is
 // safe to call more than once.
-func (m *ProcessMetrics) Shutdown(ctx context.Context) error {
+func (m *Metrics) Shutdown(ctx context.Context) error {
 	m.stopOnce.Do(func() {
 		m.cancel()
 		m.stopErr = m.registration.Unregister()
@@ -164,6 +170,10 @@ func (m *ProcessMetrics) Shutdown(ctx context.Context) error {
 type sampler struct {
 	period time.Duration
 	cpus   float64
+	// origin is the reading CPU times are measured from: the sampler needs
+	// only differences, and resource.Since gives them without a second
+	// getrusage wrapper here.
+	origin resource.Snapshot
 
 	mu       sync.Mutex
 	lastAt   time.Time
@@ -181,7 +191,7 @@ func newSampler(period time.Duration) (*sampler, error) {
 	if _, err := self(); err != nil {
 		return nil, err
 	}
-	s := &sampler{period: period, cpus: float64(max(runtime.NumCPU(), 1))}
+	s := &sampler{period: period, cpus: float64(max(runtime.NumCPU(), 1)), origin: resource.Take()}
 	s.sample(context.Background()) // baseline, and RSS from the start
 	return s, nil
 }
@@ -200,12 +210,13 @@ func (s *sampler) run(ctx context.Context, done chan<- struct{}) {
 	}
 }
 
-// sample reads CPU time with the same call as Take (getrusage on unix,
-// precise to the microsecond) and RSS with gopsutil. Failures are passed to
-// the OpenTelemetry error handler and leave the previous values in place.
+// sample reads CPU time with resource.Since (getrusage on unix, precise to
+// the microsecond) and RSS with gopsutil. A failed RSS reading goes to the
+// OpenTelemetry error handler and leaves the previous value in place.
 func (s *sampler) sample(ctx context.Context) {
 	now := time.Now()
-	user, system, _, cpuOK := readCPU()
+	cpu := resource.Since(s.origin)
+	user, system := cpu.UserCPU, cpu.SystemCPU
 	var rss uint64
 	var err error
 	if p, perr := self(); perr != nil {
@@ -218,16 +229,14 @@ func (s *sampler) sample(ctx context.Context) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if cpuOK {
-		if s.haveLast {
-			if elapsed := now.Sub(s.lastAt).Seconds(); elapsed > 0 {
-				s.utilUser = max((user-s.lastUser).Seconds(), 0) / elapsed / s.cpus
-				s.utilSys = max((system-s.lastSys).Seconds(), 0) / elapsed / s.cpus
-				s.haveUtil = true
-			}
+	if s.haveLast {
+		if elapsed := now.Sub(s.lastAt).Seconds(); elapsed > 0 {
+			s.utilUser = max((user-s.lastUser).Seconds(), 0) / elapsed / s.cpus
+			s.utilSys = max((system-s.lastSys).Seconds(), 0) / elapsed / s.cpus
+			s.haveUtil = true
 		}
-		s.lastAt, s.lastUser, s.lastSys, s.haveLast = now, user, system, true
 	}
+	s.lastAt, s.lastUser, s.lastSys, s.haveLast = now, user, system, true
 	if err == nil {
 		s.rss, s.haveRSS = int64(min(rss, math.MaxInt64)), true
 	} else if ctx.Err() == nil {

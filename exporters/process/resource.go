@@ -1,4 +1,4 @@
-package resource
+package process
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	sdkresource "go.opentelemetry.io/otel/sdk/resource"
 )
 
-// New returns the OpenTelemetry resource that describes this process, built
+// NewResource returns the OpenTelemetry resource that describes this process, built
 // from the SDK's own detectors, in this order (later ones win):
 //
 //   - service.name (unknown_service:<executable> by default) and a random
@@ -22,10 +22,10 @@ import (
 // and passwords. Add it, or host.id, with opts
 // (sdkresource.WithProcessCommandArgs, sdkresource.WithHostID) if wanted.
 //
-// Like sdkresource.New, New may return a usable resource together with an
+// Like sdkresource.New, NewResource may return a usable resource together with an
 // error when a detector fails (see sdkresource.ErrPartialResource); the
 // error is returned unchanged.
-func New(ctx context.Context, opts ...sdkresource.Option) (*sdkresource.Resource, error) {
+func NewResource(ctx context.Context, opts ...sdkresource.Option) (*sdkresource.Resource, error) {
 	all := make([]sdkresource.Option, 0, 13+len(opts))
 	all = append(all,
 		sdkresource.WithService(),

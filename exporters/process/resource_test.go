@@ -1,4 +1,4 @@
-package resource
+package process
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 )
 
-func TestNew(t *testing.T) {
+func TestNewResource(t *testing.T) {
 	tests := []struct {
 		name        string
 		env         map[string]string
@@ -58,9 +58,9 @@ func TestNew(t *testing.T) {
 			for k, v := range tt.env {
 				t.Setenv(k, v)
 			}
-			res, err := New(context.Background(), tt.opts...)
+			res, err := NewResource(context.Background(), tt.opts...)
 			if err != nil {
-				t.Fatalf("New: %v", err)
+				t.Fatalf("NewResource: %v", err)
 			}
 			set := res.Set()
 			value := func(k attribute.Key) (attribute.Value, bool) { return set.Value(k) }
