@@ -2,8 +2,11 @@ package exporters
 
 import (
 	"context"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"io"
 	"testing"
+
+	"github.com/sqlsight/sqlsight/internal/vocab"
 )
 
 // BenchmarkConsoleTrace measures buffering and printing one request of 22
@@ -14,10 +17,10 @@ func BenchmarkConsoleTrace(b *testing.B) {
 	for i := range 20 {
 		sp := s.add(uint16(10+i), 1, "SELECT label", 3+float64(i), 3.5+float64(i), statement(0.25, 1)...)
 		if i >= 4 {
-			sp.Attributes = append(sp.Attributes, attrFindings.StringSlice([]string{"n_plus_one"}), attrNPlusOneCount.Int(i+1))
+			sp.Attributes = append(sp.Attributes, vocab.AttrFindings.StringSlice([]string{"n_plus_one"}), vocab.AttrNPlusOneCount.Int(i+1))
 		}
 	}
-	s.add(40, 1, "INSERT log", 24, 25, attrDBSystemName.String("sqlite"))
+	s.add(40, 1, "INSERT log", 24, 25, semconv.DBSystemNameKey.String("sqlite"))
 	s.add(1, 0, "GET /reviews", 0, 30)
 	spans := s.spans.Snapshots()
 	ctx := context.Background()

@@ -8,6 +8,8 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/sqlsight/sqlsight/internal/vocab"
 )
 
 // FuzzConsoleText feeds arbitrary span names, finding texts and plans
@@ -21,12 +23,12 @@ func FuzzConsoleText(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name, message, suggestion, plan string) {
 		s := newStubs(1)
 		q := s.add(2, 1, name, 1, 2, append(statement(1, 1),
-			attrFindings.StringSlice([]string{message}), attrSuggestion.String(suggestion))...)
+			vocab.AttrFindings.StringSlice([]string{message}), vocab.AttrSuggestion.String(suggestion))...)
 		q.Events = []sdktrace.Event{findingEvent(name, message, suggestion)}
 		for i := range 4 {
-			s.add(uint16(10+i), 1, name, 3, 4, attrSuggestion.String(message))
+			s.add(uint16(10+i), 1, name, 3, 4, vocab.AttrSuggestion.String(message))
 		}
-		s.add(3, 2, "EXPLAIN "+name, 1, 2, attribute.String(string(attrExplainPlan), plan))
+		s.add(3, 2, "EXPLAIN "+name, 1, 2, attribute.String(string(vocab.AttrExplainPlan), plan))
 		s.add(1, 0, name, 0, 5)
 
 		var buf bytes.Buffer

@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/sqlsight/sqlsight/internal/vocab"
 )
 
 // Output bounds that keep one line, or one plan, readable.
@@ -188,7 +190,7 @@ func mergeFindings(nodes []*node) []shownFinding {
 	for _, n := range nodes {
 		for _, f := range n.view.findings {
 			counts[f.kind]++
-			if f.kind == findingKindNPlusOne {
+			if f.kind == string(vocab.KindNPlusOne) {
 				executions[f.kind] = max(executions[f.kind], n.view.nPlusOneCount)
 			}
 			if i, ok := index[f.kind]; ok {

@@ -7,39 +7,10 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/sqlsight/sqlsight/resource"
-)
-
-// Attribute and event names of sqlsight's telemetry contract (DESIGN.md)
-// that the console tree shows.
-const (
-	attrReturnedRows  = attribute.Key("db.response.returned_rows")
-	attrDBSystemName  = attribute.Key("db.system.name")
-	attrQueryText     = attribute.Key("db.query.text")
-	attrQuerySummary  = attribute.Key("db.query.summary")
-	attrErrorType     = attribute.Key("error.type")
-	attrRowsAffected  = attribute.Key("sqlsight.rows_affected")
-	attrDriverTimeMS  = attribute.Key("sqlsight.driver_time_ms")
-	attrFindings      = attribute.Key("sqlsight.findings")
-	attrNPlusOneCount = attribute.Key("sqlsight.n_plus_one.count")
-	attrSuggestion    = attribute.Key("sqlsight.suggestion")
-	attrIndexTable    = attribute.Key("sqlsight.index.table")
-	attrIndexColumns  = attribute.Key("sqlsight.index.columns")
-	attrExplainPlan   = attribute.Key("sqlsight.explain.plan")
-	attrCPUUserMS     = attribute.Key(resource.AttrCPUUserMS)
-	attrCPUSystemMS   = attribute.Key(resource.AttrCPUSystemMS)
-	attrHeapAlloc     = attribute.Key(resource.AttrHeapAllocBytes)
-
-	eventFinding           = "sqlsight.finding"
-	eventAttrKind          = attribute.Key("kind")
-	eventAttrMessage       = attribute.Key("message")
-	eventAttrSuggestion    = attribute.Key("suggestion")
-	explainSpanPrefix      = "EXPLAIN "
-	findingKindNPlusOne    = "n_plus_one"
-	findingKindUnindexedIn = "unindexed_in"
-	findingKindFullScan    = "full_scan"
+	"github.com/sqlsight/sqlsight/internal/vocab"
 )
 
 // finding is one problem shown under a span: from a sqlsight.finding event,
@@ -144,38 +115,38 @@ func viewOf(s sdktrace.ReadOnlySpan) spanView {
 	for _, kv := range s.Attributes() {
 		m := &v.metrics
 		switch kv.Key {
-		case attrDBSystemName, attrQueryText, attrQuerySummary:
+		case semconv.DBSystemNameKey, semconv.DBQueryTextKey, semconv.DBQuerySummaryKey:
 			dbSpan = true
-		case attrReturnedRows:
+		case semconv.DBResponseReturnedRowsKey:
 			m.rows, m.hasRows = intValue(kv.Value)
-		case attrRowsAffected:
+		case vocab.AttrRowsAffected:
 			m.affected, m.hasAffected = intValue(kv.Value)
-		case attrDriverTimeMS:
+		case vocab.AttrDriverTimeMS:
 			m.driver, m.hasDriver = numberMS(kv.Value)
 			dbSpan = dbSpan || m.hasDriver
-		case attrCPUUserMS:
+		case vocab.AttrCPUUserMS:
 			m.cpuUser, m.hasCPUUser = numberMS(kv.Value)
-		case attrCPUSystemMS:
+		case vocab.AttrCPUSystemMS:
 			m.cpuSys, m.hasCPUSys = numberMS(kv.Value)
-		case attrHeapAlloc:
+		case vocab.AttrHeapAllocBytes:
 			m.heap, m.hasHeap = intValue(kv.Value)
-		case attrFindings:
+		case vocab.AttrFindings:
 			kinds = kv.Value.AsStringSlice()
-		case attrNPlusOneCount:
+		case vocab.AttrNPlusOneCount:
 			v.nPlusOneCount, _ = intValue(kv.Value)
-		case attrSuggestion:
+		case vocab.AttrSuggestion:
 			suggestion = kv.Value.Emit()
-		case attrIndexTable:
+		case vocab.AttrIndexTable:
 			indexTable = kv.Value.Emit()
-		case attrIndexColumns:
+		case vocab.AttrIndexColumns:
 			indexColumns = kv.Value.AsStringSlice()
-		case attrExplainPlan:
+		case vocab.AttrExplainPlan:
 			v.plan = kv.Value.Emit()
-		case attrErrorType:
+		case semconv.ErrorTypeKey:
 			errorType = kv.Value.Emit()
 		}
 	}
-	v.statement = dbSpan && v.plan == "" && !strings.HasPrefix(v.name, explainSpanPrefix)
+	v.statement = dbSpan && v.plan == "" && !strings.HasPrefix(v.name, vocab.SpanExplain+" ")
 	v.findings = findingsOf(s.Events(), kinds, suggestion, indexTable, indexColumns)
 
 	if st := s.Status(); st.Code == codes.Error || errorType != "" {
@@ -199,17 +170,17 @@ func findingsOf(events []sdktrace.Event, kinds []string, suggestion, indexTable 
 	var out []finding
 	seen := make(map[string]bool, len(kinds))
 	for _, e := range events {
-		if e.Name != eventFinding {
+		if e.Name != vocab.EventFinding {
 			continue
 		}
 		var f finding
 		for _, kv := range e.Attributes {
 			switch kv.Key {
-			case eventAttrKind:
+			case vocab.EventAttrKind:
 				f.kind = kv.Value.Emit()
-			case eventAttrMessage:
+			case vocab.EventAttrMessage:
 				f.message = kv.Value.Emit()
-			case eventAttrSuggestion:
+			case vocab.EventAttrSuggestion:
 				f.suggestion = kv.Value.Emit()
 			}
 		}
@@ -246,7 +217,7 @@ func findingsOf(events []sdktrace.Event, kinds []string, suggestion, indexTable 
 		if f.suggestion != "" {
 			continue
 		}
-		if f.kind == findingKindUnindexedIn || f.kind == findingKindFullScan {
+		if f.kind == string(vocab.KindUnindexedIn) || f.kind == string(vocab.KindFullScan) {
 			target = i
 			break
 		}

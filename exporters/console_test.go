@@ -17,7 +17,10 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/sqlsight/sqlsight/internal/vocab"
 )
 
 // stubs builds the spans of one trace with readable times: start and end
@@ -54,16 +57,16 @@ func (s *stubs) add(id, parent uint16, name string, start, end float64, attrs ..
 }
 
 func findingEvent(kind, message, suggestion string) sdktrace.Event {
-	return sdktrace.Event{Name: eventFinding, Attributes: []attribute.KeyValue{
-		eventAttrKind.String(kind), eventAttrMessage.String(message), eventAttrSuggestion.String(suggestion),
+	return sdktrace.Event{Name: vocab.EventFinding, Attributes: []attribute.KeyValue{
+		vocab.EventAttrKind.String(kind), vocab.EventAttrMessage.String(message), vocab.EventAttrSuggestion.String(suggestion),
 	}}
 }
 
 func statement(driverMS float64, rows int) []attribute.KeyValue {
 	return []attribute.KeyValue{
-		attrDBSystemName.String("sqlite"),
-		attrDriverTimeMS.Float64(driverMS),
-		attrReturnedRows.Int(rows),
+		semconv.DBSystemNameKey.String("sqlite"),
+		vocab.AttrDriverTimeMS.Float64(driverMS),
+		semconv.DBResponseReturnedRowsKey.Int(rows),
 	}
 }
 
@@ -95,7 +98,7 @@ func TestConsoleTree(t *testing.T) {
 			s := newStubs(1)
 			s.add(3, 1, "SELECT b", 20, 30, statement(9.5, 2)...)
 			s.add(2, 1, "SELECT a", 10, 15, statement(4, 1)...)
-			s.add(4, 2, "EXPLAIN SELECT a", 11, 12, attrExplainPlan.String("SCAN a"))
+			s.add(4, 2, "EXPLAIN SELECT a", 11, 12, vocab.AttrExplainPlan.String("SCAN a"))
 			s.add(1, 0, "handler", 0, 40)
 			return s.spans.Snapshots()
 		},
@@ -113,13 +116,13 @@ func TestConsoleTree(t *testing.T) {
 		build: func() []sdktrace.ReadOnlySpan {
 			s := newStubs(2)
 			a := s.add(2, 1, "SELECT review", 1, 90, append(statement(88, 5),
-				attrFindings.StringSlice([]string{"unindexed_in", "slow_query"}),
-				attrIndexTable.String("review"),
-				attrIndexColumns.StringSlice([]string{"n_review_id"}),
-				attrCPUUserMS.Float64(80.25), attrCPUSystemMS.Float64(3), attrHeapAlloc.Int64(2048))...)
+				vocab.AttrFindings.StringSlice([]string{"unindexed_in", "slow_query"}),
+				vocab.AttrIndexTable.String("review"),
+				vocab.AttrIndexColumns.StringSlice([]string{"n_review_id"}),
+				vocab.AttrCPUUserMS.Float64(80.25), vocab.AttrCPUSystemMS.Float64(3), vocab.AttrHeapAllocBytes.Int64(2048))...)
 			a.Events = []sdktrace.Event{findingEvent("slow_query", "driver time 88ms ≥ 50ms", "")}
-			b := s.add(3, 1, "UPDATE stock", 91, 95, attrDBSystemName.String("sqlite"), attrRowsAffected.Int(3),
-				attrSuggestion.String("one UPDATE with IN (...)"))
+			b := s.add(3, 1, "UPDATE stock", 91, 95, semconv.DBSystemNameKey.String("sqlite"), vocab.AttrRowsAffected.Int(3),
+				vocab.AttrSuggestion.String("one UPDATE with IN (...)"))
 			_ = b
 			s.add(1, 0, "job", 0, 100)
 			return s.spans.Snapshots()
@@ -141,9 +144,9 @@ func TestConsoleTree(t *testing.T) {
 			s.add(2, 1, "SELECT review", 0, 2, statement(1.5, 20)...)
 			for i := range 20 {
 				sp := s.add(uint16(10+i), 1, "SELECT label", 3+float64(i), 3.5+float64(i),
-					append(statement(0.25, 1), attrNPlusOneCount.Int(i+1))...)
+					append(statement(0.25, 1), vocab.AttrNPlusOneCount.Int(i+1))...)
 				if i >= 4 {
-					sp.Attributes = append(sp.Attributes, attrFindings.StringSlice([]string{"n_plus_one"}))
+					sp.Attributes = append(sp.Attributes, vocab.AttrFindings.StringSlice([]string{"n_plus_one"}))
 					sp.Events = []sdktrace.Event{findingEvent("n_plus_one", fmt.Sprintf("ran %d times", i+1), "one query with IN (...)")}
 				}
 				if i == 9 {
@@ -185,11 +188,11 @@ func TestConsoleTree(t *testing.T) {
 		build: func() []sdktrace.ReadOnlySpan {
 			s := newStubs(5)
 			for i := range 3 {
-				s.add(uint16(10+i), 1, "INSERT t", float64(i), float64(i)+1, attrDBSystemName.String("sqlite"))
+				s.add(uint16(10+i), 1, "INSERT t", float64(i), float64(i)+1, semconv.DBSystemNameKey.String("sqlite"))
 			}
 			for i := range 3 {
 				f := s.add(uint16(20+i), 1, "INSERT t", 5+float64(i), 6+float64(i),
-					attrDBSystemName.String("sqlite"), attrErrorType.String("UNIQUE"))
+					semconv.DBSystemNameKey.String("sqlite"), semconv.ErrorTypeKey.String("UNIQUE"))
 				f.Status = sdktrace.Status{Code: codes.Error, Description: fmt.Sprintf("constraint failed %d", i)}
 			}
 			s.add(1, 0, "root", 0, 10)
@@ -222,7 +225,7 @@ func TestConsoleTree(t *testing.T) {
 			s := newStubs(7)
 			s.add(2, 1, "SELECT a", 1, 2, statement(1, 1)...)
 			s.add(1, 0, "root", 0, 3)
-			s.add(3, 2, "EXPLAIN SELECT a", 4, 5, attrExplainPlan.String("a\nb"))
+			s.add(3, 2, "EXPLAIN SELECT a", 4, 5, vocab.AttrExplainPlan.String("a\nb"))
 			return s.spans.Snapshots()
 		},
 		want: `root  3.0ms
@@ -295,7 +298,7 @@ func TestConsoleBatchesAndOrder(t *testing.T) {
 func TestConsoleColor(t *testing.T) {
 	build := func() []sdktrace.ReadOnlySpan {
 		s := newStubs(1)
-		a := s.add(2, 1, "SELECT a", 1, 2, append(statement(1, 1), attrFindings.StringSlice([]string{"full_scan"}))...)
+		a := s.add(2, 1, "SELECT a", 1, 2, append(statement(1, 1), vocab.AttrFindings.StringSlice([]string{"full_scan"}))...)
 		a.Events = []sdktrace.Event{findingEvent("full_scan", "scans a", "CREATE INDEX ix_a ON a (x)")}
 		f := s.add(3, 1, "SELECT b", 2, 3, statement(1, 1)...)
 		f.Status = sdktrace.Status{Code: codes.Error, Description: "boom"}
@@ -592,7 +595,7 @@ func TestConsoleWithSDK(t *testing.T) {
 			rctx, root := tracer.Start(ctx, fmt.Sprintf("request %d", i))
 			for range 10 {
 				_, s := tracer.Start(rctx, "SELECT item", trace.WithSpanKind(trace.SpanKindClient),
-					trace.WithAttributes(attrDBSystemName.String("sqlite"), attrDriverTimeMS.Float64(0.5)))
+					trace.WithAttributes(semconv.DBSystemNameKey.String("sqlite"), vocab.AttrDriverTimeMS.Float64(0.5)))
 				s.End()
 			}
 			root.End()

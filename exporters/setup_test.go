@@ -21,11 +21,14 @@ import (
 	sdkresource "go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 	collectormetrics "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/grpc"
+
+	"github.com/sqlsight/sqlsight/internal/vocab"
 )
 
 // otelEnv lists the variables Setup and the exporters read; every test
@@ -65,8 +68,8 @@ func produce() {
 	tracer := otel.GetTracerProvider().Tracer("exporters-test")
 	ctx, root := tracer.Start(context.Background(), "handler")
 	_, child := tracer.Start(ctx, "SELECT review", trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(attrDBSystemName.String("sqlite"), attrDriverTimeMS.Float64(1.5),
-			attrFindings.StringSlice([]string{"unindexed_in"})))
+		trace.WithAttributes(semconv.DBSystemNameKey.String("sqlite"), vocab.AttrDriverTimeMS.Float64(1.5),
+			vocab.AttrFindings.StringSlice([]string{"unindexed_in"})))
 	child.End()
 	root.End()
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/sqlsight/sqlsight/internal/vocab"
 )
 
 // Snapshot is a reading of the process's cumulative counters at one instant.
@@ -93,8 +95,8 @@ func sub(a, b uint64) uint64 {
 // CPU is the total CPU time, user plus system.
 func (d Delta) CPU() time.Duration { return d.UserCPU + d.SystemCPU }
 
-// AppendAttributes appends the span attributes [AttrCPUUserMS],
-// [AttrCPUSystemMS] and [AttrHeapAllocBytes] to dst and returns the extended
+// AppendAttributes appends the span attributes sqlsight.cpu.user_ms,
+// sqlsight.cpu.system_ms and sqlsight.mem.heap_alloc_bytes to dst and returns the extended
 // slice. It allocates only when dst lacks room for three more values.
 func (d Delta) AppendAttributes(dst []attribute.KeyValue) []attribute.KeyValue {
 	heap := int64(math.MaxInt64)
@@ -102,9 +104,9 @@ func (d Delta) AppendAttributes(dst []attribute.KeyValue) []attribute.KeyValue {
 		heap = int64(d.HeapAllocBytes)
 	}
 	return append(dst,
-		attribute.Float64(AttrCPUUserMS, milliseconds(d.UserCPU)),
-		attribute.Float64(AttrCPUSystemMS, milliseconds(d.SystemCPU)),
-		attribute.Int64(AttrHeapAllocBytes, heap),
+		vocab.AttrCPUUserMS.Float64(milliseconds(d.UserCPU)),
+		vocab.AttrCPUSystemMS.Float64(milliseconds(d.SystemCPU)),
+		vocab.AttrHeapAllocBytes.Int64(heap),
 	)
 }
 

@@ -10,6 +10,8 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.uber.org/goleak"
+
+	"github.com/sqlsight/sqlsight/internal/vocab"
 )
 
 func TestMain(m *testing.M) {
@@ -182,18 +184,18 @@ func TestAppendAttributes(t *testing.T) {
 		{
 			name: "zero",
 			want: []attribute.KeyValue{
-				attribute.Float64(AttrCPUUserMS, 0),
-				attribute.Float64(AttrCPUSystemMS, 0),
-				attribute.Int64(AttrHeapAllocBytes, 0),
+				vocab.AttrCPUUserMS.Float64(0),
+				vocab.AttrCPUSystemMS.Float64(0),
+				vocab.AttrHeapAllocBytes.Int64(0),
 			},
 		},
 		{
 			name:  "fractional milliseconds",
 			delta: Delta{UserCPU: 1500 * time.Microsecond, SystemCPU: 250 * time.Microsecond, HeapAllocBytes: 4096},
 			want: []attribute.KeyValue{
-				attribute.Float64(AttrCPUUserMS, 1.5),
-				attribute.Float64(AttrCPUSystemMS, 0.25),
-				attribute.Int64(AttrHeapAllocBytes, 4096),
+				vocab.AttrCPUUserMS.Float64(1.5),
+				vocab.AttrCPUSystemMS.Float64(0.25),
+				vocab.AttrHeapAllocBytes.Int64(4096),
 			},
 		},
 		{
@@ -202,18 +204,18 @@ func TestAppendAttributes(t *testing.T) {
 			dst:   []attribute.KeyValue{attribute.String("k", "v")},
 			want: []attribute.KeyValue{
 				attribute.String("k", "v"),
-				attribute.Float64(AttrCPUUserMS, 1000),
-				attribute.Float64(AttrCPUSystemMS, 0),
-				attribute.Int64(AttrHeapAllocBytes, 0),
+				vocab.AttrCPUUserMS.Float64(1000),
+				vocab.AttrCPUSystemMS.Float64(0),
+				vocab.AttrHeapAllocBytes.Int64(0),
 			},
 		},
 		{
 			name:  "heap beyond int64 is clamped",
 			delta: Delta{HeapAllocBytes: math.MaxUint64},
 			want: []attribute.KeyValue{
-				attribute.Float64(AttrCPUUserMS, 0),
-				attribute.Float64(AttrCPUSystemMS, 0),
-				attribute.Int64(AttrHeapAllocBytes, math.MaxInt64),
+				vocab.AttrCPUUserMS.Float64(0),
+				vocab.AttrCPUSystemMS.Float64(0),
+				vocab.AttrHeapAllocBytes.Int64(math.MaxInt64),
 			},
 		},
 	}

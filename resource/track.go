@@ -7,11 +7,9 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
-)
 
-// ScopeName is the instrumentation scope of the spans and metrics this
-// package creates.
-const ScopeName = "github.com/sqlsight/sqlsight/resource"
+	"github.com/sqlsight/sqlsight/internal/vocab"
+)
 
 // TrackOption configures [Track].
 type TrackOption interface {
@@ -60,7 +58,7 @@ func WithAttributes(attrs ...attribute.KeyValue) TrackOption {
 //	defer end()
 //
 // At the end the span gets the block's [Delta] as the attributes
-// [AttrCPUUserMS], [AttrCPUSystemMS] and [AttrHeapAllocBytes]. The values
+// sqlsight.cpu.user_ms, sqlsight.cpu.system_ms and sqlsight.mem.heap_alloc_bytes. The values
 // are process-wide: other goroutines' work during the block is included.
 // Statements run with ctx become children of the span, so a trace shows
 // which block a slow statement belongs to.
@@ -70,7 +68,7 @@ func WithAttributes(attrs ...attribute.KeyValue) TrackOption {
 // once and from any goroutine; only the first call counts.
 func Track(ctx context.Context, name string, opts ...TrackOption) (context.Context, func()) {
 	c := newTrackConfig(opts)
-	ctx, span := c.tracerProvider.Tracer(ScopeName).Start(ctx, name,
+	ctx, span := c.tracerProvider.Tracer(vocab.ScopeResource).Start(ctx, name,
 		trace.WithSpanKind(trace.SpanKindInternal),
 		trace.WithAttributes(c.attributes...),
 	)

@@ -12,6 +12,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/sqlsight/sqlsight/internal/vocab"
 )
 
 func newRecorder(t *testing.T, opts ...sdktrace.TracerProviderOption) (*sdktrace.TracerProvider, *tracetest.SpanRecorder) {
@@ -26,24 +28,24 @@ func newRecorder(t *testing.T, opts ...sdktrace.TracerProviderOption) (*sdktrace
 func deltaFromSpan(t *testing.T, s sdktrace.ReadOnlySpan) Delta {
 	t.Helper()
 	var d Delta
-	seen := map[string]bool{}
+	seen := map[attribute.Key]bool{}
 	for _, kv := range s.Attributes() {
-		switch string(kv.Key) {
-		case AttrCPUUserMS:
+		switch kv.Key {
+		case vocab.AttrCPUUserMS:
 			d.UserCPU = time.Duration(kv.Value.AsFloat64() * float64(time.Millisecond))
-		case AttrCPUSystemMS:
+		case vocab.AttrCPUSystemMS:
 			d.SystemCPU = time.Duration(kv.Value.AsFloat64() * float64(time.Millisecond))
-		case AttrHeapAllocBytes:
+		case vocab.AttrHeapAllocBytes:
 			d.HeapAllocBytes = uint64(kv.Value.AsInt64())
 		default:
 			continue
 		}
-		if seen[string(kv.Key)] {
+		if seen[kv.Key] {
 			t.Errorf("attribute %s set twice", kv.Key)
 		}
-		seen[string(kv.Key)] = true
+		seen[kv.Key] = true
 	}
-	for _, k := range []string{AttrCPUUserMS, AttrCPUSystemMS, AttrHeapAllocBytes} {
+	for _, k := range []attribute.Key{vocab.AttrCPUUserMS, vocab.AttrCPUSystemMS, vocab.AttrHeapAllocBytes} {
 		if !seen[k] {
 			t.Errorf("span %q lacks attribute %s", s.Name(), k)
 		}
@@ -70,8 +72,8 @@ func TestTrackDeltas(t *testing.T) {
 			if s.Name() != w.name || s.SpanKind() != trace.SpanKindInternal {
 				t.Errorf("span %q kind %v, want %q kind internal", s.Name(), s.SpanKind(), w.name)
 			}
-			if s.InstrumentationScope().Name != ScopeName {
-				t.Errorf("scope %q, want %q", s.InstrumentationScope().Name, ScopeName)
+			if s.InstrumentationScope().Name != vocab.ScopeResource {
+				t.Errorf("scope %q, want %q", s.InstrumentationScope().Name, vocab.ScopeResource)
 			}
 			checkDelta(t, deltaFromSpan(t, s), work)
 		})

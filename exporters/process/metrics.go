@@ -14,12 +14,9 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/semconv/v1.43.0/processconv"
 
+	"github.com/sqlsight/sqlsight/internal/vocab"
 	"github.com/sqlsight/sqlsight/resource"
 )
-
-// ScopeName is the instrumentation scope of the metrics [StartMetrics]
-// reports itself.
-const ScopeName = "github.com/sqlsight/sqlsight/exporters/process"
 
 // DefaultSamplingPeriod is how often the process sampler reads CPU time and
 // resident memory unless [WithSamplingPeriod] says otherwise.
@@ -123,7 +120,7 @@ func StartMetrics(opts ...MetricsOption) (*Metrics, error) {
 	if err != nil {
 		return nil, err
 	}
-	meter := c.meterProvider.Meter(ScopeName)
+	meter := c.meterProvider.Meter(vocab.ScopeProcess)
 	reg, err := s.register(meter)
 	if err != nil {
 		return nil, err
