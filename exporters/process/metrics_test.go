@@ -187,6 +187,9 @@ func TestProcessMetricsBound(t *testing.T) {
 		}
 		started = append(started, pm)
 	}
+	// A new goroutine shows its function in a stack dump once it has been
+	// scheduled: wait for that, then check that no sampler runs two.
+	testenv.WaitFor(t, 10*time.Second, func() bool { return samplerGoroutines() >= n })
 	if got := samplerGoroutines(); got != n {
 		t.Errorf("%d samplers run %d sampler goroutines, want %d", n, got, n)
 	}
@@ -200,9 +203,7 @@ func TestProcessMetricsBound(t *testing.T) {
 	testenv.WaitFor(t, 10*time.Second, func() bool { return samplerGoroutines() == 0 })
 }
 
-// samplerGoroutines counts the goroutines running (*sampler).run. A
-// goroutine is listed with its function from the go statement on, so the
-// count is exact right after StartMetrics returns.
+// samplerGoroutines counts the goroutines running (*sampler).run.
 func samplerGoroutines() int {
 	buf := make([]byte, 1<<20)
 	for {
