@@ -29,6 +29,7 @@ import (
 
 	"github.com/sqlsight/sqlsight/explain"
 	"github.com/sqlsight/sqlsight/internal/demoapp"
+	"github.com/sqlsight/sqlsight/internal/testenv"
 	"github.com/sqlsight/sqlsight/sqltrace"
 )
 
@@ -514,19 +515,18 @@ func TestCollectorServesMetricNames(t *testing.T) {
 		"db_client_operation_duration_seconds_bucket": {"le", "db_system_name", "db_operation_name", "db_collection_name", "service_name"},
 		"db_client_connection_count":                  {"db_client_connection_state", "service_name"},
 	}
-	var series map[string][]map[string]string
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		flushErr := mp.ForceFlush(ctx)
+	var (
+		series   map[string][]map[string]string
+		missing  []string
+		flushErr error
+	)
+	if !testenv.Eventually(60*time.Second, func() bool {
+		flushErr = mp.ForceFlush(ctx)
 		series = scrape(t, "http://"+promAddr+"/metrics")
-		missing := slices.DeleteFunc(slices.Clone(exportedMetrics), func(m string) bool { return len(series[m]) > 0 })
-		if len(missing) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the collector's prometheus exporter never served %v (last flush error: %v); it served %v", missing, flushErr, keys(series))
-		}
-		time.Sleep(100 * time.Millisecond)
+		missing = slices.DeleteFunc(slices.Clone(exportedMetrics), func(m string) bool { return len(series[m]) > 0 })
+		return len(missing) == 0
+	}) {
+		t.Fatalf("the collector's prometheus exporter never served %v (last flush error: %v); it served %v", missing, flushErr, keys(series))
 	}
 	for name, labels := range wantLabels {
 		for _, l := range labels {

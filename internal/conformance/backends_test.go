@@ -15,6 +15,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"modernc.org/sqlite"
+
+	"github.com/sqlsight/sqlsight/internal/testenv"
 )
 
 // backend is one database the cases run on, raw and wrapped.
@@ -57,22 +59,6 @@ func sqliteBackend() backend {
 	}
 }
 
-func mysqlDSN(t *testing.T) string {
-	dsn := os.Getenv("SQLSIGHT_MYSQL_DSN")
-	if dsn == "" {
-		t.Skip("MariaDB conformance skipped: set SQLSIGHT_MYSQL_DSN='root@tcp(127.0.0.1:3306)/test' to run it")
-	}
-	return dsn
-}
-
-func postgresDSN(t *testing.T) string {
-	dsn := os.Getenv("SQLSIGHT_POSTGRES_DSN")
-	if dsn == "" {
-		t.Skip("PostgreSQL conformance skipped: set SQLSIGHT_POSTGRES_DSN='postgres://postgres@127.0.0.1:5432/test?sslmode=disable' to run it")
-	}
-	return dsn
-}
-
 // mysqlBackend runs with parseTime on or off: the driver then scans
 // DATETIME as time.Time or as []byte.
 func mysqlBackend(parseTime bool) backend {
@@ -83,7 +69,7 @@ func mysqlBackend(parseTime bool) backend {
 	return backend{
 		name: name,
 		connectors: func(t *testing.T) func() driver.Connector {
-			cfg, err := mysql.ParseDSN(mysqlDSN(t))
+			cfg, err := mysql.ParseDSN(testenv.MySQLDSN(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -114,7 +100,7 @@ func postgresBackend() backend {
 	return backend{
 		name: "postgresql",
 		connectors: func(t *testing.T) func() driver.Connector {
-			cfg, err := pgx.ParseConfig(postgresDSN(t))
+			cfg, err := pgx.ParseConfig(testenv.PostgresDSN(t))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,11 +8,9 @@ import (
 	"testing"
 	"time"
 
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/sqlsight/sqlsight/internal/testenv"
 	"github.com/sqlsight/sqlsight/sqltrace"
 )
 
@@ -63,40 +61,22 @@ type mode struct {
 	name string
 	wrap bool
 	// opts are the wrapper's options; ctx makes the statements' context.
-	opts func(*telemetry) []sqltrace.Option
-	ctx  func(*telemetry, context.Context) context.Context
-}
-
-// telemetry is a recording tracer and meter provider for a wrapped mode.
-type telemetry struct {
-	spans *tracetest.SpanRecorder
-	tp    *sdktrace.TracerProvider
-	mp    *sdkmetric.MeterProvider
-}
-
-func newTelemetry(t *testing.T) *telemetry {
-	tel := &telemetry{spans: tracetest.NewSpanRecorder()}
-	tel.tp = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(tel.spans))
-	tel.mp = sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
-	t.Cleanup(func() {
-		_ = tel.tp.Shutdown(context.Background())
-		_ = tel.mp.Shutdown(context.Background())
-	})
-	return tel
+	opts func(*testenv.Telemetry) []sqltrace.Option
+	ctx  func(*testenv.Telemetry, context.Context) context.Context
 }
 
 var modes = []mode{
-	{name: "raw", ctx: func(_ *telemetry, ctx context.Context) context.Context { return ctx }},
+	{name: "raw", ctx: func(_ *testenv.Telemetry, ctx context.Context) context.Context { return ctx }},
 	{
 		// Everything on: spans recorded, every statement "slow", so that
 		// the detectors and the background EXPLAIN run beside each case.
 		name: "sampled", wrap: true,
-		opts: func(tel *telemetry) []sqltrace.Option {
-			return []sqltrace.Option{sqltrace.WithTracerProvider(tel.tp), sqltrace.WithMeterProvider(tel.mp),
+		opts: func(tel *testenv.Telemetry) []sqltrace.Option {
+			return []sqltrace.Option{sqltrace.WithTracerProvider(tel.TracerProvider), sqltrace.WithMeterProvider(tel.MeterProvider),
 				sqltrace.WithSlowThreshold(time.Nanosecond), sqltrace.WithConnectionSpans()}
 		},
-		ctx: func(tel *telemetry, ctx context.Context) context.Context {
-			ctx, span := tel.tp.Tracer("conformance").Start(ctx, "case")
+		ctx: func(tel *testenv.Telemetry, ctx context.Context) context.Context {
+			ctx, span := tel.TracerProvider.Tracer("conformance").Start(ctx, "case")
 			span.End() // the context keeps its span context; statements become its children
 			return sqltrace.Scope(ctx)
 		},
@@ -104,10 +84,10 @@ var modes = []mode{
 	{
 		// Under an unsampled parent the wrapper takes its shortest path.
 		name: "unsampled", wrap: true,
-		opts: func(tel *telemetry) []sqltrace.Option {
-			return []sqltrace.Option{sqltrace.WithTracerProvider(tel.tp), sqltrace.WithMeterProvider(tel.mp)}
+		opts: func(tel *testenv.Telemetry) []sqltrace.Option {
+			return []sqltrace.Option{sqltrace.WithTracerProvider(tel.TracerProvider), sqltrace.WithMeterProvider(tel.MeterProvider)}
 		},
-		ctx: func(_ *telemetry, ctx context.Context) context.Context {
+		ctx: func(_ *testenv.Telemetry, ctx context.Context) context.Context {
 			sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{2}})
 			return trace.ContextWithSpanContext(ctx, sc)
 		},
@@ -131,14 +111,14 @@ func testBackend(t *testing.T, b backend) {
 		mode
 		db    *sql.DB
 		table string
-		tel   *telemetry
+		tel   *testenv.Telemetry
 	}
 	prefix := uniqueName("cf")
 	var envs []modeEnv
 	for _, m := range modes {
 		table := prefix + "_" + m.name
 		fixture(t, setup, b, table)
-		tel := newTelemetry(t)
+		tel := testenv.NewTelemetry(t)
 		var db *sql.DB
 		if m.wrap {
 			db = sqltrace.OpenDB(connector(), m.opts(tel)...)
@@ -174,7 +154,7 @@ func testBackend(t *testing.T, b backend) {
 	}
 	// The wrapped modes did trace: the comparison ran through the wrapper.
 	for _, m := range envs {
-		if m.name == "sampled" && len(m.tel.spans.Ended()) == 0 {
+		if m.name == "sampled" && len(m.tel.Spans.Ended()) == 0 {
 			t.Errorf("the sampled mode recorded no span")
 		}
 	}

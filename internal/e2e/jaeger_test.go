@@ -27,6 +27,7 @@ import (
 	"github.com/sqlsight/sqlsight/explain"
 	"github.com/sqlsight/sqlsight/exporters"
 	"github.com/sqlsight/sqlsight/internal/demoapp"
+	"github.com/sqlsight/sqlsight/internal/testenv"
 	"github.com/sqlsight/sqlsight/sqltrace"
 )
 
@@ -417,23 +418,17 @@ func (j *jaeger) waitForSpans(t *testing.T, service string, want int) []jaegerSp
 	u := "http://" + j.queryAddr + "/api/traces?" + url.Values{
 		"service": {service}, "limit": {"1000"}, "lookback": {"1h"},
 	}.Encode()
-	deadline := time.Now().Add(queryTimeout)
-	tick := time.NewTicker(pollEvery)
-	defer tick.Stop()
 	var (
 		spans   []jaegerSpan
 		lastErr error
 	)
-	for {
+	if !testenv.Eventually(queryTimeout, func() bool {
 		spans, lastErr = j.query(u)
-		if lastErr == nil && len(spans) >= want {
-			return spans
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Jaeger has %d of %d spans for %s after %v (last error: %v)", len(spans), want, service, queryTimeout, lastErr)
-		}
-		<-tick.C
+		return lastErr == nil && len(spans) >= want
+	}) {
+		t.Fatalf("Jaeger has %d of %d spans for %s after %v (last error: %v)", len(spans), want, service, queryTimeout, lastErr)
 	}
+	return spans
 }
 
 func (j *jaeger) query(u string) ([]jaegerSpan, error) {

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/sqlsight/sqlsight/internal/testenv"
 	"github.com/sqlsight/sqlsight/sqltrace"
 )
 
@@ -298,8 +299,8 @@ func TestErrBadConnRetries(t *testing.T) {
 				}
 				var c driver.Connector = fakeConnector{d}
 				if wrap {
-					tel := newTelemetry(t)
-					c = sqltrace.WrapConnector(c, tel.options()...)
+					tel := testenv.NewTelemetry(t)
+					c = sqltrace.WrapConnector(c, options(tel)...)
 				}
 				db := sql.OpenDB(c)
 				db.SetMaxIdleConns(4)

@@ -13,6 +13,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"modernc.org/sqlite"
 
+	"github.com/sqlsight/sqlsight/internal/testenv"
 	"github.com/sqlsight/sqlsight/sqltrace"
 )
 
@@ -44,7 +45,7 @@ func scanSources() []scanSource {
 		{
 			name: "mariadb",
 			connector: func(t *testing.T) func() driver.Connector {
-				mysqlDSN(t) // skips when unset
+				testenv.MySQLDSN(t) // skips when unset
 				return func() driver.Connector {
 					up, _ := servers()[0].connectors(t)
 					return up
@@ -56,7 +57,7 @@ func scanSources() []scanSource {
 		{
 			name: "postgresql",
 			connector: func(t *testing.T) func() driver.Connector {
-				postgresDSN(t)
+				testenv.PostgresDSN(t)
 				return func() driver.Connector {
 					up, _ := servers()[1].connectors(t)
 					return up
@@ -106,7 +107,8 @@ func TestCancelMidScan(t *testing.T) {
 						r.close = driverErrorClass(err)
 					}
 				})
-				waitFor(t, 10*time.Second, "the connection back in the pool", func() bool { return db.Stats().InUse == 0 })
+				// Wait for the connection back in the pool.
+				testenv.WaitFor(t, 10*time.Second, func() bool { return db.Stats().InUse == 0 })
 				var n int
 				err := db.QueryRowContext(context.Background(), src.fewRowsArg, 41).Scan(&n)
 				r.next = fmt.Sprintf("%d %v", n, err)
@@ -116,8 +118,8 @@ func TestCancelMidScan(t *testing.T) {
 			defer raw.Close()
 			want := run(raw)
 
-			tel := newTelemetry(t)
-			db := sqltrace.OpenDB(newConnector(), tel.options()...)
+			tel := testenv.NewTelemetry(t)
+			db := sqltrace.OpenDB(newConnector(), options(tel)...)
 			defer db.Close()
 			got := run(db)
 			if want.read < 100 || want.read >= 1_000_000 {
@@ -135,8 +137,9 @@ func TestCancelMidScan(t *testing.T) {
 			// noticed first: the driver's Next, or database/sql closing the
 			// rows when the context ended.
 			var scan sdktrace.ReadOnlySpan
-			waitFor(t, 10*time.Second, "the scan's span to end", func() bool {
-				for _, s := range tel.spans.Ended() {
+			// Wait for the scan's span to end.
+			testenv.WaitFor(t, 10*time.Second, func() bool {
+				for _, s := range tel.Spans.Ended() {
 					for _, kv := range s.Attributes() {
 						if kv.Key == "db.response.returned_rows" && kv.Value.AsInt64() >= 100 {
 							scan = s

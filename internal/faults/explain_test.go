@@ -17,6 +17,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/sqlsight/sqlsight/explain"
+	"github.com/sqlsight/sqlsight/internal/testenv"
+	"github.com/sqlsight/sqlsight/internal/vocab"
 	"github.com/sqlsight/sqlsight/sqltrace"
 )
 
@@ -54,7 +56,7 @@ func servers() []server {
 		{
 			name: "mariadb",
 			connectors: func(t *testing.T) (driver.Connector, driver.Connector) {
-				cfg, err := mysql.ParseDSN(mysqlDSN(t))
+				cfg, err := mysql.ParseDSN(testenv.MySQLDSN(t))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -77,7 +79,7 @@ func servers() []server {
 		{
 			name: "postgresql",
 			connectors: func(t *testing.T) (driver.Connector, driver.Connector) {
-				cfg, err := pgx.ParseConfig(postgresDSN(t))
+				cfg, err := pgx.ParseConfig(testenv.PostgresDSN(t))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -102,8 +104,8 @@ func TestExplainServerUnreachable(t *testing.T) {
 			up, down := s.connectors(t)
 			gated := &gatedConnector{Connector: up, down: down}
 			gated.allowed.Store(1) // the application's one connection
-			tel := newTelemetry(t)
-			db := sqltrace.OpenDB(gated, tel.options(sqltrace.WithSlowThreshold(time.Nanosecond),
+			tel := testenv.NewTelemetry(t)
+			db := sqltrace.OpenDB(gated, options(tel, sqltrace.WithSlowThreshold(time.Nanosecond),
 				sqltrace.WithExplain(explain.WithTimeout(2*time.Second), explain.WithRateLimit(100, 100)))...)
 			db.SetMaxOpenConns(1)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -115,10 +117,11 @@ func TestExplainServerUnreachable(t *testing.T) {
 					t.Fatalf("statement %d: %v", i, err)
 				}
 			}
-			waitFor(t, 20*time.Second, "the EXPLAIN failure to be counted", func() bool {
-				return tel.counter(t, "sqlsight.explain.requests", "outcome", explain.OutcomeError) > 0
+			// Wait for the EXPLAIN failure to be counted.
+			testenv.WaitFor(t, 20*time.Second, func() bool {
+				return tel.Counter(t, vocab.MetricExplainRequests, vocab.MetricAttrOutcome, string(vocab.OutcomeError)) > 0
 			})
-			if n := tel.counter(t, "sqlsight.explain.requests", "outcome", explain.OutcomeDone); n != 0 {
+			if n := tel.Counter(t, vocab.MetricExplainRequests, vocab.MetricAttrOutcome, string(vocab.OutcomeDone)); n != 0 {
 				t.Errorf("%d EXPLAINs done without a server", n)
 			}
 			within(t, 15*time.Second, "DB.Close", func() {
@@ -139,8 +142,8 @@ func TestExplainTimesOutOnLock(t *testing.T) {
 		t.Run(s.name, func(t *testing.T) {
 			table := createTable(t, s)
 			up, _ := s.connectors(t)
-			tel := newTelemetry(t)
-			db := sqltrace.OpenDB(up, tel.options(sqltrace.WithSlowThreshold(time.Nanosecond),
+			tel := testenv.NewTelemetry(t)
+			db := sqltrace.OpenDB(up, options(tel, sqltrace.WithSlowThreshold(time.Nanosecond),
 				sqltrace.WithExplain(explain.WithTimeout(300*time.Millisecond)))...)
 			defer db.Close()
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -161,8 +164,9 @@ func TestExplainTimesOutOnLock(t *testing.T) {
 				t.Fatal(err)
 			}
 			// The EXPLAIN gives up while the lock is held.
-			waitFor(t, 15*time.Second, "the EXPLAIN to time out", func() bool {
-				return tel.counter(t, "sqlsight.explain.requests", "outcome", explain.OutcomeError) > 0
+			// Wait for the EXPLAIN to time out.
+			testenv.WaitFor(t, 15*time.Second, func() bool {
+				return tel.Counter(t, vocab.MetricExplainRequests, vocab.MetricAttrOutcome, string(vocab.OutcomeError)) > 0
 			})
 			// The application's connection was never held up.
 			if err := conn.QueryRowContext(ctx, "SELECT v FROM "+table+" WHERE id = "+s.ph, 1).Scan(&v); err != nil {
@@ -174,7 +178,7 @@ func TestExplainTimesOutOnLock(t *testing.T) {
 				}
 			}
 			var explainSpan sdktrace.ReadOnlySpan
-			for _, sp := range tel.spans.Ended() {
+			for _, sp := range tel.Spans.Ended() {
 				if len(sp.Name()) >= 7 && sp.Name()[:7] == "EXPLAIN" && sp.Status().Code == codes.Error {
 					explainSpan = sp
 				}

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.uber.org/goleak"
 
+	"github.com/sqlsight/sqlsight/internal/testenv"
 	"github.com/sqlsight/sqlsight/sqltrace"
 )
 
@@ -37,8 +38,8 @@ func TestMariaDBRestartMidLoad(t *testing.T) {
 	setup.Close()
 
 	ignore := goleak.IgnoreCurrent()
-	tel := newTelemetry(t)
-	db := sqltrace.OpenDB(srv.connector("app"), tel.options(sqltrace.WithSlowThreshold(time.Millisecond))...)
+	tel := testenv.NewTelemetry(t)
+	db := sqltrace.OpenDB(srv.connector("app"), options(tel, sqltrace.WithSlowThreshold(time.Millisecond))...)
 	db.SetMaxOpenConns(16)
 
 	const workers = 16
@@ -97,13 +98,16 @@ func TestMariaDBRestartMidLoad(t *testing.T) {
 			return true
 		}
 	}
-	waitFor(t, 30*time.Second, "every worker to succeed before the restart", everyone(&successes, 3))
+	// Wait for every worker to succeed before the restart.
+	testenv.WaitFor(t, 30*time.Second, everyone(&successes, 3))
 	srv.stop()
 	before := failures.Load()
-	waitFor(t, 30*time.Second, "the workers to see the server gone", func() bool { return failures.Load() >= before+workers })
+	// Wait for the workers to see the server gone.
+	testenv.WaitFor(t, 30*time.Second, func() bool { return failures.Load() >= before+workers })
 	srv.start()
 	restarted.Store(true)
-	waitFor(t, 60*time.Second, "every worker to recover after the restart", everyone(&recovered, 3))
+	// Wait for every worker to recover after the restart.
+	testenv.WaitFor(t, 60*time.Second, everyone(&recovered, 3))
 	close(stop)
 	within(t, 30*time.Second, "the load goroutines", wg.Wait)
 
@@ -115,7 +119,7 @@ func TestMariaDBRestartMidLoad(t *testing.T) {
 	mu.Unlock()
 
 	failed := 0
-	for _, s := range tel.spans.Ended() {
+	for _, s := range tel.Spans.Ended() {
 		if s.Status().Code == codes.Error {
 			failed++
 		}

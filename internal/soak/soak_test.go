@@ -22,6 +22,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	_ "modernc.org/sqlite"
 
+	"github.com/sqlsight/sqlsight/internal/testenv"
 	"github.com/sqlsight/sqlsight/sqltrace"
 )
 
@@ -242,9 +243,9 @@ func openSQLite(t *testing.T, opts []sqltrace.Option) *sql.DB {
 // openMariaDB opens the MariaDB share of the load, or returns nil when no
 // DSN is set.
 func openMariaDB(t *testing.T, opts []sqltrace.Option) *sql.DB {
-	dsn := os.Getenv("SQLSIGHT_MYSQL_DSN")
+	dsn := os.Getenv(testenv.EnvMySQLDSN) // optional: the soak runs on SQLite alone
 	if dsn == "" {
-		t.Log("MariaDB share skipped: set SQLSIGHT_MYSQL_DSN='root@tcp(127.0.0.1:3306)/test' to add it")
+		t.Logf("MariaDB share skipped: set %s='root@tcp(127.0.0.1:3306)/test' to add it", testenv.EnvMySQLDSN)
 		return nil
 	}
 	cfg, err := mysql.ParseDSN(dsn)
