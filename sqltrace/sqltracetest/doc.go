@@ -7,4 +7,8 @@
 //	db, _ := sqltrace.Open("sqlite", dsn, rec.Options()...)
 //	runTheCodeUnderTest(db)
 //	sqltracetest.RequireNoFindings(t, rec)
+//
+// Findings a test accepts on purpose are let through with [AllowKind],
+// [AllowSummary] or [AllowFingerprint]; the recorded spans and metrics are
+// in the [Recorder]'s fields for assertions of one's own.
 package sqltracetest
