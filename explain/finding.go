@@ -1,7 +1,7 @@
 package explain
 
 // The finding kinds the analysers produce. They are part of sqlsight's
-// telemetry contract (DESIGN.md, "Finding kinds").
+// telemetry contract (docs/TELEMETRY.md, "Finding kinds").
 const (
 	KindUnindexedIn         = "unindexed_in"
 	KindFullScan            = "full_scan"

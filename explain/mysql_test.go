@@ -14,7 +14,7 @@ import (
 const exReviewRows = 50000
 
 // seedMariaDBReview creates ex_review with exReviewRows rows and no index on
-// n_review_id, as in scenario 1.
+// n_review_id: the missing index an IN lookup needs.
 func seedMariaDBReview(t *testing.T) (driver.Connector, func(string)) {
 	t.Helper()
 	c, db := newMySQL(t, mysqlDSN(t), nil)

@@ -11,9 +11,9 @@ import (
 	"time"
 )
 
-// seedDocumentLog creates the tables of scenario 2 (seeds/001): document_log
-// and file_log range-partitioned by partition_date, one partition a month,
-// queried by log_date (epoch milliseconds).
+// seedDocumentLog creates the log tables of a reporting service:
+// document_log and file_log range-partitioned by partition_date, one
+// partition a month, queried by log_date (epoch milliseconds).
 func seedDocumentLog(t *testing.T, db *sql.DB) {
 	t.Helper()
 	mustExec(t, db, "DROP TABLE IF EXISTS ex_document_log, ex_file_log")

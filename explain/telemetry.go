@@ -14,7 +14,7 @@ import (
 
 const instrumentationName = "github.com/sqlsight/sqlsight/explain"
 
-// Attribute keys of the EXPLAIN span (DESIGN.md, "Telemetry contract").
+// Attribute keys of the EXPLAIN span (docs/TELEMETRY.md).
 const (
 	AttrPlan         = attribute.Key("sqlsight.explain.plan")
 	AttrAccessTypes  = attribute.Key("sqlsight.explain.access_types")

@@ -18,8 +18,8 @@ func upsertBatch(context.Context) {
 	_ = strings.Repeat("review", 1<<16)
 }
 
-// Track reads the process's CPU and heap around a block of code, the way
-// the seed's context manager printed them, and records them on a span.
+// Track reads the process's CPU and heap around a block of code, as one
+// would print them by hand, and records them on a span.
 func ExampleTrack() {
 	recorder := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(recorder))

@@ -1,6 +1,7 @@
 package sqltrace_test
 
-// The five incidents of SCENARIOS.md, each against a real database.
+// Five production incidents sqlsight is built to catch, each reproduced
+// against a real database and described above its test.
 
 import (
 	"context"

@@ -96,7 +96,7 @@ func systemOf(base []attribute.KeyValue) string {
 // (about 2 µs for the pair): the first execution of a text does, and later
 // ones when the previous execution spent at least min in the driver. The
 // process-wide deltas of a statement that takes microseconds are noise;
-// those of slow statements are what scenario 1 needed.
+// those of slow statements show what a slow batch costs the process.
 func (s *statement) wantsDeltas(min time.Duration) bool {
 	if s.fixed {
 		return false

@@ -1,5 +1,5 @@
 // Command postgres runs the demo review service on PostgreSQL (pgx), with
-// seed 2's partitioned document_log, and exports over OTLP (configured by
+// a partitioned document_log read without its partition key, and exports over OTLP (configured by
 // the standard OTEL_* variables; OTEL_TRACES_EXPORTER=console prints).
 //
 //	go run ./examples/postgres -dsn 'postgres://postgres@127.0.0.1:5432/test'
@@ -45,7 +45,7 @@ func run(ctx context.Context, dsn string, reviews int) error {
 		return err
 	}
 	// The one line. The demo data is small, so the slow threshold is low
-	// enough for seed 2's read to count as slow and be explained.
+	// enough for the document_log read to count as slow and be explained.
 	db := sqltrace.OpenDB(stdlib.GetConnector(*cfg), sqltrace.WithSlowThreshold(time.Millisecond))
 	defer db.Close()
 	if _, err := sqltrace.RecordPoolMetrics(db); err != nil {

@@ -50,7 +50,7 @@ func (d Dialect) autoID() string {
 }
 
 // Seed (re)creates the demo tables: review with reviews rows and no index
-// on n_review_id (the seed-1 mistake), label and item.
+// on n_review_id (the mistake the IN lookup exposes), label and item.
 func Seed(ctx context.Context, db *sql.DB, d Dialect, reviews int) error {
 	ctx = sqltrace.Scope(ctx) // seeding is one unit of work, not traced as a request
 	for _, stmt := range []string{

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// SeedDocumentLog (re)creates seed 2's document_log on PostgreSQL: range
+// SeedDocumentLog (re)creates document_log on PostgreSQL: range
 // partitioned by partition_date, one partition a month for six months,
 // with log_date as a BIGINT epoch that queries filter on.
 func SeedDocumentLog(ctx context.Context, db *sql.DB) error {
@@ -29,7 +29,7 @@ func SeedDocumentLog(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-// ReadDocumentLog is seed 2's read: it filters on log_date, which the
+// ReadDocumentLog is the report's read: it filters on log_date, which the
 // planner cannot use to prune partitions, so every partition is read.
 func (a *App) ReadDocumentLog(ctx context.Context, from, to time.Time) (int, error) {
 	n := 0

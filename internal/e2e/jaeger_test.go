@@ -54,7 +54,7 @@ type producer struct {
 
 // demoApp runs the quickstart's review service (embedded SQLite, wrapped
 // by sqltrace with the global providers exporters.Setup installed): the
-// seed-1 IN lookup, whose background EXPLAIN flags unindexed_in, an N+1
+// IN lookup on review, whose background EXPLAIN flags unindexed_in, an N+1
 // loop and a loop of single-row inserts; then the lookup again, which
 // carries the cached verdict.
 var demoApp = producer{
