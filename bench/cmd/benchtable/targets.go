@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// The targets of the performance budget (DESIGN.md).
+// The targets of sqlsight's performance budget.
 const (
 	unsampledMaxNS     = 500
 	unsampledMaxAllocs = 3
