@@ -120,6 +120,17 @@ func (a *analyser) coveringIndex(n *Node, cols []string) []string {
 	return nil
 }
 
+// indexStartingWith returns the key columns of an index of the node's
+// table whose first column is col, nil when there is none.
+func (a *analyser) indexStartingWith(n *Node, col string) []string {
+	for _, ix := range a.indexesOf(n) {
+		if len(ix) > 0 && strings.EqualFold(ix[0], col) {
+			return ix
+		}
+	}
+	return nil
+}
+
 // leadsWith reports whether index starts with cols, where the first nEq
 // columns of cols may come in any order among the first nEq of the index.
 func leadsWith(index, cols []string, nEq int) bool {

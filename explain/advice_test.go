@@ -266,3 +266,243 @@ func checkRowsNote(t *testing.T, f Finding, rows int) {
 }
 
 var _ = reflect.DeepEqual
+
+// scanPlan is a plan reading table whole, under a sort when sorted.
+func scanPlan(d Dialect, table string, rows float64, sorted bool, indexes ...[]string) *Plan {
+	scan := newNode("Seq Scan")
+	scan.Table, scan.Access, scan.EstimatedRows, scan.TableRows = table, AccessFullScan, rows, rows
+	scan.Filter = "(filtered)"
+	p := &Plan{Dialect: d, Root: scan, Indexes: map[string][][]string{table: indexes}}
+	if sorted {
+		sort := newNode("Sort")
+		sort.EstimatedRows = rows
+		sort.Children = []*Node{scan}
+		p.Root, p.UsesFilesort = sort, true
+	}
+	return p
+}
+
+func TestCompositeColumnOrder(t *testing.T) {
+	tests := []struct {
+		name     string
+		query    string
+		sorted   bool
+		indexes  [][]string
+		kind     string // of the finding on the scan: full_scan unless set
+		fullScan string // that finding's suggested columns, or the start of its advice
+		sort     string // the sort_without_index suggestion's columns ("" when none)
+	}{
+		{
+			name:     "scenario 2: a range that is the sort",
+			query:    "SELECT * FROM log WHERE log_date BETWEEN $1 AND $2 ORDER BY log_date DESC",
+			sorted:   true,
+			fullScan: "log_date", sort: "log_date",
+		},
+		{
+			name:     "equality, then the range that is the sort",
+			query:    "SELECT * FROM log WHERE log_date > $1 AND user_id = $2 ORDER BY log_date",
+			sorted:   true,
+			fullScan: "user_id, log_date", sort: "user_id, log_date",
+		},
+		{
+			name:     "equality, then the sort, several sort columns",
+			query:    "SELECT * FROM log WHERE user_id = $1 ORDER BY log_date, id",
+			sorted:   true,
+			fullScan: "user_id, log_date, id", sort: "user_id, log_date, id",
+		},
+		{
+			name:     "IN first; rows of several IN values come unsorted, so the range follows",
+			query:    "SELECT * FROM log WHERE user_id = $1 AND status IN ($2, $3) AND created_at > $4 ORDER BY created_at",
+			sorted:   true,
+			kind:     KindUnindexedIn,
+			fullScan: "status, user_id, created_at", sort: "user_id, created_at",
+		},
+		{
+			name:     "a range on another column than the sort: the range serves the filter",
+			query:    "SELECT * FROM log WHERE a = $1 AND b > $2 ORDER BY c",
+			sorted:   true,
+			fullScan: "a, b", sort: "a, c",
+		},
+		{
+			name:     "no sort in the plan: ORDER BY columns are not added",
+			query:    "SELECT * FROM log WHERE a = $1 AND b > $2 ORDER BY b",
+			fullScan: "a, b",
+		},
+		{
+			name:     "an index with the equality columns in another order already is the suggestion",
+			query:    "SELECT * FROM log WHERE a = $1 AND b = $2",
+			indexes:  [][]string{{"b", "a", "c"}},
+			fullScan: "an index on (b, a, c) exists",
+		},
+		{
+			name:     "an existing index serves the sort: no index suggested for it",
+			query:    "SELECT * FROM log WHERE user_id = $1 ORDER BY log_date",
+			sorted:   true,
+			indexes:  [][]string{{"user_id", "log_date"}},
+			fullScan: "an index on (user_id, log_date) exists", sort: "an index on (user_id, log_date) can return the rows in ORDER BY order",
+		},
+		{
+			name:     "an index on other columns does not count",
+			query:    "SELECT * FROM log WHERE a = $1 ORDER BY d",
+			sorted:   true,
+			indexes:  [][]string{{"b", "a"}, {"a", "c"}},
+			fullScan: "an index on (a, c) exists", sort: "a, d",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := scanPlan(PostgreSQL, "log", 50000, tt.sorted, tt.indexes...)
+			fs := Analyze(p, Statement{Query: tt.query})
+			check := func(kind, want string) {
+				t.Helper()
+				f, ok := findKind(fs, kind)
+				if want == "" {
+					if ok {
+						t.Errorf("unexpected %s: %+v", kind, f)
+					}
+					return
+				}
+				if !ok {
+					t.Fatalf("no %s in %+v", kind, fs)
+				}
+				if strings.HasPrefix(f.Suggestion, "CREATE INDEX") {
+					i := strings.LastIndexByte(f.Suggestion, '(')
+					if got := strings.TrimSuffix(f.Suggestion[i+1:], ")"); got != want {
+						t.Errorf("%s columns (%s), want (%s): %s", kind, got, want, f.Suggestion)
+					}
+					return
+				}
+				if !strings.HasPrefix(f.Suggestion, want) {
+					t.Errorf("%s suggestion %q, want %q…", kind, f.Suggestion, want)
+				}
+			}
+			kind := KindFullScan
+			if tt.kind != "" {
+				kind = tt.kind
+			}
+			check(kind, tt.fullScan)
+			check(KindSortWithoutIndex, tt.sort)
+		})
+	}
+}
+
+func TestLeadsWith(t *testing.T) {
+	tests := []struct {
+		index, cols []string
+		nEq         int
+		want        bool
+	}{
+		{[]string{"a", "b"}, []string{"a"}, 1, true},
+		{[]string{"a", "b"}, []string{"b"}, 1, false},
+		{[]string{"B", "a", "c"}, []string{"a", "b"}, 2, true},
+		{[]string{"b", "a"}, []string{"a", "b"}, 1, false}, // a = ? AND b > ?: b must follow a
+		{[]string{"a", "b", "c"}, []string{"a", "b", "c"}, 1, true},
+		{[]string{"a"}, []string{"a", "b"}, 1, false},
+	}
+	for _, tt := range tests {
+		if got := leadsWith(tt.index, tt.cols, tt.nEq); got != tt.want {
+			t.Errorf("leadsWith(%v, %v, %d) = %v", tt.index, tt.cols, tt.nEq, got)
+		}
+	}
+}
+
+// advServer is a real database an advice test runs on.
+type advServer struct {
+	name string
+	d    Dialect
+	db   *sql.DB
+	ph   func(i int) string // the i-th placeholder (1-based)
+}
+
+// allServers opens every database of the environment: MariaDB, the
+// PostgreSQL servers, SQLite.
+func allServers(t *testing.T) []advServer {
+	t.Helper()
+	var out []advServer
+	qmark := func(int) string { return "?" }
+	if os.Getenv(mysqlEnv) != "" {
+		_, db := newMySQL(t, os.Getenv(mysqlEnv), nil)
+		out = append(out, advServer{"MariaDB", MariaDB, db, qmark})
+	}
+	for _, env := range []string{postgresEnv, postgres17Env} {
+		if dsn := os.Getenv(env); dsn != "" {
+			_, db := openPostgres(t, dsn)
+			out = append(out, advServer{"PostgreSQL " + env, PostgreSQL, db, func(i int) string { return fmt.Sprintf("$%d", i) }})
+		}
+	}
+	_, db := newSQLite(t)
+	return append(out, advServer{"SQLite", SQLite, db, qmark})
+}
+
+// seedLog creates adv_log: rows log lines of 200 users over time, with no
+// index but the primary key.
+func seedLog(t *testing.T, s advServer, rows int) {
+	t.Helper()
+	mustExec(t, s.db, "DROP TABLE IF EXISTS adv_log")
+	t.Cleanup(func() { mustExec(t, s.db, "DROP TABLE IF EXISTS adv_log") })
+	switch s.d {
+	case MariaDB:
+		mustExec(t, s.db, "CREATE TABLE adv_log (id BIGINT PRIMARY KEY, user_id INT NOT NULL, log_date BIGINT NOT NULL, payload VARCHAR(100))")
+		mustExec(t, s.db, fmt.Sprintf("INSERT INTO adv_log SELECT seq, seq %% 200, 1700000000000 + seq * 1000, REPEAT('x', 80) FROM seq_1_to_%d", rows))
+		mustExec(t, s.db, "ANALYZE TABLE adv_log")
+	case PostgreSQL:
+		mustExec(t, s.db, "CREATE TABLE adv_log (id BIGINT PRIMARY KEY, user_id INT NOT NULL, log_date BIGINT NOT NULL, payload TEXT)")
+		mustExec(t, s.db, fmt.Sprintf("INSERT INTO adv_log SELECT g, g %% 200, 1700000000000 + g * 1000, repeat('x', 80) FROM generate_series(1, %d) g", rows))
+		mustExec(t, s.db, "VACUUM ANALYZE adv_log")
+	case SQLite:
+		mustExec(t, s.db, "CREATE TABLE adv_log (id INTEGER PRIMARY KEY, user_id INT NOT NULL, log_date INT NOT NULL, payload TEXT)")
+		mustExec(t, s.db, fmt.Sprintf(`WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < %d)
+			INSERT INTO adv_log SELECT n, n %% 200, 1700000000000 + n * 1000, printf('%%.80c', 'x') FROM g`, rows))
+		mustExec(t, s.db, "ANALYZE")
+	}
+}
+
+// TestCompositeSuggestionOnServers checks the column order suggested from
+// real plans, and that once the suggested index exists neither the scan nor
+// the sort is reported again.
+func TestCompositeSuggestionOnServers(t *testing.T) {
+	checkLeaks(t)
+	const rows = 40000
+	from, to := int64(1700000000000+10000*1000), int64(1700000000000+12000*1000)
+	for _, s := range allServers(t) {
+		t.Run(s.name, func(t *testing.T) {
+			seedLog(t, s, rows)
+			tests := []struct {
+				query string
+				args  []driver.NamedValue
+				cols  string
+			}{
+				{
+					query: fmt.Sprintf("SELECT id, payload FROM adv_log WHERE user_id = %s AND log_date BETWEEN %s AND %s ORDER BY log_date DESC",
+						s.ph(1), s.ph(2), s.ph(3)),
+					args: nv(int64(7), from, to),
+					cols: "user_id, log_date",
+				},
+				{ // scenario 2's read
+					query: fmt.Sprintf("SELECT * FROM adv_log WHERE log_date BETWEEN %s AND %s ORDER BY log_date DESC LIMIT 200", s.ph(1), s.ph(2)),
+					args:  nv(from, to),
+					cols:  "log_date",
+				},
+			}
+			for _, tt := range tests {
+				st := Statement{Query: tt.query, Args: tt.args}
+				f := onlyFinding(t, s.db, KindFullScan, st)
+				if !strings.Contains(f.Suggestion, "("+tt.cols+")") || !strings.Contains(f.Message, "ORDER BY") {
+					t.Fatalf("%s: suggestion %q, want columns (%s) serving the ORDER BY; %s", tt.query, f.Suggestion, tt.cols, f.Message)
+				}
+				mustExec(t, s.db, f.Suggestion)
+				p, fs, _ := adviseOnConn(t, s.db, st)
+				for _, f := range fs {
+					if f.Kind == KindFullScan || f.Kind == KindSortWithoutIndex {
+						t.Errorf("%s: after %s: %+v\n%s", tt.query, f.Suggestion, f, p.render(false))
+					}
+				}
+				// A sort of the few rows the index finds may remain (PostgreSQL
+				// prefers a bitmap scan and a 10-row sort): no finding for it.
+				if used := strings.Join(p.IndexesUsed(), ","); !strings.Contains(used, "ix_adv_log_"+strings.ReplaceAll(tt.cols, ", ", "_")) {
+					t.Errorf("%s: the plan does not read the new index:\n%s", tt.query, p.render(false))
+				}
+			}
+		})
+	}
+}

@@ -263,7 +263,11 @@ func (a *analyser) scans() {
 			Columns:   cols,
 			TableRows: a.tableSize(n),
 		}
-		if len(cols) > 0 && !a.indexedOn(n, cols[:1]) {
+		existing := a.coveringIndex(n, cols)
+		if existing == nil && len(cols) > 0 {
+			existing = a.indexStartingWith(n, cols[0])
+		}
+		if len(cols) > 0 && existing == nil {
 			if sorted {
 				f.Message += "; the index also returns the rows in ORDER BY order"
 			}
@@ -272,9 +276,9 @@ func (a *analyser) scans() {
 			continue
 		}
 		f.Suggestion = "add an index on the columns the statement filters " + table + " on"
-		if ix := a.coveringIndex(n, cols); ix != nil {
+		if existing != nil {
 			f.Suggestion = fmt.Sprintf("an index on (%s) exists but the planner reads the whole table: "+
-				"the condition matches too many rows for it, or the statistics are stale (ANALYZE the table)", strings.Join(ix, ", "))
+				"the condition matches too many rows for it, or the statistics are stale (ANALYZE the table)", strings.Join(existing, ", "))
 		}
 		a.add(f)
 	}
