@@ -506,3 +506,257 @@ func TestCompositeSuggestionOnServers(t *testing.T) {
 		})
 	}
 }
+
+// seedChatMembers creates scenario 5's shape: adv_chat_member, a big table
+// whose index on user_id does not hold the columns the chat-room list
+// reads; user 1 is in 5,000 rooms, scattered over the table.
+func seedChatMembers(t *testing.T, d Dialect, db *sql.DB) {
+	t.Helper()
+	const rows = 120000
+	mustExec(t, db, "DROP TABLE IF EXISTS adv_chat_member")
+	t.Cleanup(func() { mustExec(t, db, "DROP TABLE IF EXISTS adv_chat_member") })
+	switch d {
+	case MariaDB:
+		mustExec(t, db, `CREATE TABLE adv_chat_member (id BIGINT PRIMARY KEY, user_id INT NOT NULL, room_id INT NOT NULL,
+			unread INT NOT NULL, joined_at DATETIME NOT NULL, profile VARCHAR(200) NOT NULL, KEY adv_chat_member_user (user_id))`)
+		mustExec(t, db, fmt.Sprintf(`INSERT INTO adv_chat_member SELECT seq, IF(seq %% 40 = 0, 1, 2 + seq %% 5000), seq %% 7919,
+			seq %% 13, '2024-01-01' + INTERVAL (seq %% 1000) MINUTE, REPEAT('p', 200) FROM seq_1_to_%d`, rows))
+		mustExec(t, db, "ANALYZE TABLE adv_chat_member")
+	case PostgreSQL:
+		mustExec(t, db, `CREATE TABLE adv_chat_member (id BIGINT PRIMARY KEY, user_id INT NOT NULL, room_id INT NOT NULL,
+			unread INT NOT NULL, joined_at TIMESTAMP NOT NULL, profile TEXT NOT NULL)`)
+		mustExec(t, db, "CREATE INDEX adv_chat_member_user ON adv_chat_member (user_id)")
+		mustExec(t, db, fmt.Sprintf(`INSERT INTO adv_chat_member SELECT g, CASE WHEN g %% 40 = 0 THEN 1 ELSE 2 + g %% 5000 END, g %% 7919,
+			g %% 13, TIMESTAMP '2024-01-01' + (g %% 1000) * INTERVAL '1 minute', repeat('p', 200) FROM generate_series(1, %d) g`, rows))
+		mustExec(t, db, "VACUUM ANALYZE adv_chat_member")
+	}
+}
+
+// TestKeyLookupsScenario5 reads the chat-room list through the non-covering
+// index: key_lookups with a covering index as the fix; once that index
+// exists, the plan reads the index alone and the finding is gone.
+func TestKeyLookupsScenario5(t *testing.T) {
+	checkLeaks(t)
+	type target struct {
+		name  string
+		d     Dialect
+		db    *sql.DB
+		query string
+		want  string
+	}
+	var targets []target
+	if dsn := os.Getenv(mysqlEnv); dsn != "" {
+		_, db := newMySQL(t, dsn, nil)
+		targets = append(targets, target{"MariaDB", MariaDB, db, "SELECT room_id, unread FROM adv_chat_member WHERE user_id = ?",
+			"ALTER TABLE adv_chat_member ADD INDEX ix_adv_chat_member_user_id_room_id_unread (user_id, room_id, unread), ALGORITHM=INPLACE, LOCK=NONE"})
+	}
+	pgWant := "CREATE INDEX CONCURRENTLY ix_adv_chat_member_user_id_room_id_unread ON adv_chat_member (user_id) INCLUDE (room_id, unread)"
+	for _, srv := range postgresServers(t) {
+		_, db := openPostgres(t, srv.dsn)
+		targets = append(targets, target{"PostgreSQL " + srv.name, PostgreSQL, db, "SELECT room_id, unread FROM adv_chat_member WHERE user_id = $1", pgWant})
+	}
+	if db := hypopgDB(t); db != nil {
+		targets = append(targets, target{"PostgreSQL with hypopg", PostgreSQL, db, "SELECT room_id, unread FROM adv_chat_member WHERE user_id = $1", pgWant})
+	}
+	for _, tg := range targets {
+		t.Run(tg.name, func(t *testing.T) {
+			seedChatMembers(t, tg.d, tg.db)
+			st := Statement{Query: tg.query, Args: nv(int64(1))}
+			f := onlyFinding(t, tg.db, KindKeyLookups, st)
+			if f.Suggestion != tg.want || f.Table != "adv_chat_member" {
+				t.Fatalf("finding %+v, want suggestion %q", f, tg.want)
+			}
+			if !strings.Contains(f.Message, "room_id, unread") || f.TableRows < 90000 {
+				t.Errorf("message %q, table rows %v", f.Message, f.TableRows)
+			}
+			t.Logf("%s: %s (verified %v, cost %.0f → %.0f)", tg.name, f.Message, f.Verified, f.CostBefore, f.CostAfter)
+			if tg.name == "PostgreSQL with hypopg" && (!f.Verified || f.CostAfter > f.CostBefore/2) {
+				t.Errorf("not verified: %+v", f)
+			}
+			// A few rows fetched: below the bound, nothing to report.
+			if _, fs, _ := adviseOnConn(t, tg.db, Statement{Query: tg.query, Args: nv(int64(7))}); len(fs) != 0 {
+				t.Errorf("user with few rooms: %+v", fs)
+			}
+
+			mustExec(t, tg.db, f.Suggestion)
+			if tg.d == PostgreSQL {
+				mustExec(t, tg.db, "VACUUM ANALYZE adv_chat_member") // the visibility map lets the index answer alone
+			} else {
+				mustExec(t, tg.db, "ANALYZE TABLE adv_chat_member")
+			}
+			p, fs, _ := adviseOnConn(t, tg.db, st)
+			if len(fs) != 0 {
+				t.Errorf("with the covering index: %+v\n%s", fs, p.render(false))
+			}
+			covered := false
+			for _, n := range p.Nodes() {
+				if n.Table == "adv_chat_member" && n.Covering && strings.HasPrefix(n.Index, "ix_adv_chat_member_user_id") {
+					covered = true
+					if tg.d == PostgreSQL && n.Op != "Index Only Scan" {
+						t.Errorf("covering node %s", n.Op)
+					}
+				}
+			}
+			if !covered {
+				t.Errorf("the plan does not read the covering index alone:\n%s\n%s", p.render(false), p.Raw)
+			}
+		})
+	}
+}
+
+// hypopgDB returns a pool on a database of the PostgreSQL 15 server that has
+// the hypopg extension: <database>_hypopg, created for the tests, so that
+// the application database of other tests never has it. nil (and the test
+// goes on without) when the server has no hypopg to install.
+func hypopgDB(t *testing.T) *sql.DB {
+	t.Helper()
+	dsn := os.Getenv(postgresEnv)
+	if dsn == "" {
+		return nil
+	}
+	_, db := openPostgres(t, dsn)
+	var available int
+	if err := db.QueryRow("SELECT count(*) FROM pg_available_extensions WHERE name = 'hypopg'").Scan(&available); err != nil || available == 0 {
+		t.Logf("no hypopg on this server (apt-get install postgresql-15-hypopg): verified suggestions untested")
+		return nil
+	}
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Database += "_hypopg"
+	var exists int
+	if err := db.QueryRow("SELECT count(*) FROM pg_database WHERE datname = $1", cfg.Database).Scan(&exists); err != nil {
+		t.Fatal(err)
+	}
+	if exists == 0 {
+		if _, err := db.Exec(`CREATE DATABASE "` + cfg.Database + `"`); err != nil && !strings.Contains(err.Error(), "already exists") {
+			t.Fatal(err)
+		}
+	}
+	hdb := sql.OpenDB(stdlib.GetConnector(*cfg))
+	t.Cleanup(func() { hdb.Close() })
+	mustExec(t, hdb, "CREATE EXTENSION IF NOT EXISTS hypopg")
+	return hdb
+}
+
+// seedHypoReview creates scenario 1's table: adv_review, 50,000 rows, no
+// index on n_review_id, and a flag true for every other row.
+func seedHypoReview(t *testing.T, db *sql.DB) {
+	t.Helper()
+	mustExec(t, db, "DROP TABLE IF EXISTS adv_review")
+	t.Cleanup(func() { mustExec(t, db, "DROP TABLE IF EXISTS adv_review") })
+	mustExec(t, db, `CREATE TABLE adv_review (reid BIGINT PRIMARY KEY, n_review_id BIGINT NOT NULL, flag BOOLEAN NOT NULL, label TEXT NOT NULL)`)
+	mustExec(t, db, `INSERT INTO adv_review SELECT g, g * 7, g % 2 = 0, 'label-' || g FROM generate_series(1, 50000) g`)
+	mustExec(t, db, "VACUUM ANALYZE adv_review")
+}
+
+var (
+	hypoLookup = Statement{
+		Query: "SELECT n_review_id, reid FROM adv_review WHERE n_review_id IN ($1, $2, $3, $4, $5)",
+		Args:  nv(int64(700), int64(707), int64(714), int64(721), int64(728)),
+	}
+	hypoFlag = Statement{Query: "SELECT reid, label FROM adv_review WHERE flag = $1", Args: nv(true)}
+)
+
+// TestHypoPGVerifiedSuggestions: with hypopg the scenario-1 lookup's index
+// is verified by the planner, an index on a two-valued flag is not, and no
+// hypothetical index outlives the check on the connection.
+func TestHypoPGVerifiedSuggestions(t *testing.T) {
+	checkLeaks(t)
+	db := hypopgDB(t)
+	if db == nil {
+		t.Skip("no hypopg")
+	}
+	seedHypoReview(t, db)
+
+	_, fs, conn := adviseOnConn(t, db, hypoLookup)
+	f, ok := findKind(fs, KindUnindexedIn)
+	if !ok {
+		t.Fatalf("findings %+v", fs)
+	}
+	t.Logf("lookup: %s, cost %.1f → %.1f\n%s", f.Suggestion, f.CostBefore, f.CostAfter, f.PlanWithIndex)
+	if !f.Verified || f.CostBefore < 20*f.CostAfter || f.CostAfter <= 0 ||
+		f.Suggestion != "CREATE INDEX CONCURRENTLY ix_adv_review_n_review_id ON adv_review (n_review_id)" {
+		t.Errorf("lookup not verified: %+v", f)
+	}
+	if !strings.Contains(f.PlanWithIndex, "btree_adv_review_n_review_id") || strings.Contains(f.PlanWithIndex, "721") {
+		t.Errorf("plan with the index (hypothetical, redacted):\n%s", f.PlanWithIndex)
+	}
+	assertNoHypoIndexes(t, conn)
+
+	_, fs, conn = adviseOnConn(t, db, hypoFlag)
+	f, ok = findKind(fs, KindFullScan)
+	if !ok {
+		t.Fatalf("flag: findings %+v", fs)
+	}
+	t.Logf("flag: %s", f.Suggestion)
+	if f.Verified || strings.Contains(f.Suggestion, "CONCURRENTLY") || !strings.Contains(f.Suggestion, "hypopg") {
+		t.Errorf("an index on a two-valued flag suggested: %+v", f)
+	}
+	assertNoHypoIndexes(t, conn)
+
+	// A looser bar keeps what a strict one drops: the share is the option's.
+	_, fs, conn = adviseOnConn(t, db, hypoLookup, WithSuggestionMinCostDrop(1))
+	if f, _ := findKind(fs, KindUnindexedIn); f.Verified || strings.Contains(f.Suggestion, "CONCURRENTLY") {
+		t.Errorf("a 100 %% cost drop required, yet verified: %+v", f)
+	}
+	assertNoHypoIndexes(t, conn)
+}
+
+func assertNoHypoIndexes(t *testing.T, conn *sql.Conn) {
+	t.Helper()
+	var n int
+	if err := conn.QueryRowContext(context.Background(), "SELECT count(*) FROM hypopg_list_indexes").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%d hypothetical indexes left on the EXPLAIN connection", n)
+	}
+}
+
+// TestHypoPGSampler goes through a Sampler: the verdict carries the verified
+// suggestion; without hypopg the same statement's suggestion is unverified.
+func TestHypoPGSampler(t *testing.T) {
+	checkLeaks(t)
+	run := func(t *testing.T, c driver.Connector, wantVerified bool) {
+		tel := newTelemetry(t)
+		s := New(c, PostgreSQL, append(tel.options(), WithRateLimit(100, 100))...)
+		defer s.Close()
+		ctx, _ := tel.parentContext(t)
+		st := hypoLookup
+		st.Fingerprint = "lookup"
+		if !s.Submit(ctx, st) {
+			t.Fatal("Submit refused")
+		}
+		v := waitVerdict(t, s, "lookup")
+		f, ok := findKind(v.Findings, KindUnindexedIn)
+		if v.Err != nil || !ok {
+			t.Fatalf("verdict %+v", v)
+		}
+		if f.Verified != wantVerified || !strings.HasPrefix(f.Suggestion, "CREATE INDEX CONCURRENTLY") {
+			t.Errorf("verified %v, want %v: %+v", f.Verified, wantVerified, f)
+		}
+	}
+	t.Run("with hypopg", func(t *testing.T) {
+		db := hypopgDB(t)
+		if db == nil {
+			t.Skip("no hypopg")
+		}
+		seedHypoReview(t, db)
+		cfg, _ := pgx.ParseConfig(os.Getenv(postgresEnv))
+		cfg.Database += "_hypopg"
+		run(t, stdlib.GetConnector(*cfg), true)
+	})
+	for _, srv := range postgresServers(t) {
+		t.Run("without hypopg "+srv.name, func(t *testing.T) {
+			c, db := openPostgres(t, srv.dsn)
+			var n int
+			if err := db.QueryRow("SELECT count(*) FROM pg_extension WHERE extname = 'hypopg'").Scan(&n); err != nil || n != 0 {
+				t.Skipf("the database has hypopg (%v)", err)
+			}
+			seedHypoReview(t, db)
+			run(t, c, false)
+		})
+	}
+}
