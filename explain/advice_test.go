@@ -265,7 +265,6 @@ func checkRowsNote(t *testing.T, f Finding, rows int) {
 	}
 }
 
-var _ = reflect.DeepEqual
 
 // scanPlan is a plan reading table whole, under a sort when sorted.
 func scanPlan(d Dialect, table string, rows float64, sorted bool, indexes ...[]string) *Plan {
@@ -757,6 +756,102 @@ func TestHypoPGSampler(t *testing.T) {
 			}
 			seedHypoReview(t, db)
 			run(t, c, false)
+		})
+	}
+}
+
+// TestGenericPlanOnNewerPostgres explains a statement captured without its
+// values: PostgreSQL 16+ plans it with GENERIC_PLAN and the advice is the
+// same; older servers refuse it as missing arguments.
+func TestGenericPlanOnNewerPostgres(t *testing.T) {
+	checkLeaks(t)
+	tested := false
+	for _, srv := range postgresServers(t) {
+		t.Run(srv.name, func(t *testing.T) {
+			_, db := openPostgres(t, srv.dsn)
+			seedHypoReview(t, db)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			conn, err := db.Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			info, err := detectServer(ctx, conn, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := Statement{Query: hypoLookup.Query} // no values captured
+			p, err := explainOn(ctx, conn, info, st, runOptions{})
+			if info.pgVersion < 160000 {
+				if err != ErrMissingArgs {
+					t.Errorf("PostgreSQL %d: err %v, want ErrMissingArgs", info.pgVersion, err)
+				}
+				return
+			}
+			tested = true
+			if err != nil {
+				t.Fatalf("PostgreSQL %d: %v", info.pgVersion, err)
+			}
+			if !p.Generic {
+				t.Errorf("not a generic plan:\n%s", p.render(false))
+			}
+			fs := analyze(p, st, newConfig(nil))
+			f, ok := findKind(fs, KindUnindexedIn)
+			if !ok || f.Suggestion != "CREATE INDEX CONCURRENTLY ix_adv_review_n_review_id ON adv_review (n_review_id)" || f.TableRows != 50000 {
+				t.Errorf("generic plan findings %+v\n%s", fs, p.render(false))
+			}
+		})
+	}
+	if !tested {
+		t.Logf("no PostgreSQL 16+ among the servers: set %s (scripts/pgnew.sh)", postgres17Env)
+	}
+}
+
+// TestMariaDBLargeInList keeps MariaDB's rewrite of long IN lists (from
+// in_predicate_conversion_threshold, 1,000 values, the list becomes a join
+// with a derived table) a regression test: 1,500 values on an indexed
+// column stay quiet, on an unindexed one they give unindexed_in on the
+// table and column of the lookup.
+func TestMariaDBLargeInList(t *testing.T) {
+	checkLeaks(t)
+	_, db := newMySQL(t, mysqlDSN(t), nil)
+	mustExec(t, db, "DROP TABLE IF EXISTS adv_in")
+	t.Cleanup(func() { mustExec(t, db, "DROP TABLE IF EXISTS adv_in") })
+	mustExec(t, db, "CREATE TABLE adv_in (id BIGINT PRIMARY KEY, indexed_id BIGINT NOT NULL, plain_id BIGINT NOT NULL, KEY adv_in_indexed (indexed_id))")
+	mustExec(t, db, "INSERT INTO adv_in SELECT seq, seq * 3, seq * 5 FROM seq_1_to_50000")
+	mustExec(t, db, "ANALYZE TABLE adv_in")
+	marks := strings.TrimSuffix(strings.Repeat("?, ", 1500), ", ")
+	args := make([]driver.NamedValue, 1500)
+	literals := make([]string, 1500)
+	for i := range args {
+		args[i] = driver.NamedValue{Ordinal: i + 1, Value: int64(15 * (i + 1))}
+		literals[i] = fmt.Sprint(15 * (i + 1))
+	}
+	// Bound values (how explain sends captured arguments) are not rewritten;
+	// literal values in the text (ORMs that inline them) are.
+	for _, form := range []struct {
+		name, list string
+		args       []driver.NamedValue
+		rewritten  bool
+	}{
+		{"bound", marks, args, false},
+		{"literal", strings.Join(literals, ", "), nil, true},
+	} {
+		t.Run(form.name, func(t *testing.T) {
+			p, fs, _ := adviseOnConn(t, db, Statement{Query: "SELECT id FROM adv_in WHERE indexed_id IN (" + form.list + ")", Args: form.args})
+			if len(fs) != 0 {
+				t.Errorf("indexed: %+v\n%.2000s", fs, p.render(true))
+			}
+			if got := strings.Contains(p.Raw, "<derived"); got != form.rewritten {
+				t.Errorf("IN list rewritten into a derived table: %v, want %v\n%.2000s", got, form.rewritten, p.render(true))
+			}
+			p, fs, _ = adviseOnConn(t, db, Statement{Query: "SELECT id FROM adv_in WHERE plain_id IN (" + form.list + ")", Args: form.args})
+			f, ok := findKind(fs, KindUnindexedIn)
+			if !ok || len(fs) != 1 || f.Table != "adv_in" || !reflect.DeepEqual(f.Columns, []string{"plain_id"}) ||
+				f.Suggestion != "ALTER TABLE adv_in ADD INDEX ix_adv_in_plain_id (plain_id), ALGORITHM=INPLACE, LOCK=NONE" {
+				t.Errorf("unindexed: %+v\n%.2000s", fs, p.render(true))
+			}
 		})
 	}
 }
