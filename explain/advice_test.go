@@ -265,7 +265,6 @@ func checkRowsNote(t *testing.T, f Finding, rows int) {
 	}
 }
 
-
 // scanPlan is a plan reading table whole, under a sort when sorted.
 func scanPlan(d Dialect, table string, rows float64, sorted bool, indexes ...[]string) *Plan {
 	scan := newNode("Seq Scan")
