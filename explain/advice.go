@@ -346,7 +346,7 @@ func adviseOn(ctx context.Context, conn *sql.Conn, info serverInfo, p *Plan, tex
 	p.catalog = facts
 	if info.dialect == PostgreSQL && ctx.Err() == nil {
 		if schema, ok := hypopgSchema(ctx, conn); ok {
-			p.verifier = &hypoVerifier{ctx: ctx, conn: conn, schema: schema, text: text, args: args, generic: generic}
+			p.verifier.Store(&hypoVerifier{ctx: ctx, conn: conn, schema: schema, text: text, args: args, generic: generic})
 		}
 	}
 }

@@ -27,10 +27,9 @@ func analyze(p *Plan, st Statement, cfg *config) []Finding {
 	a.scans()
 	a.sorts()
 	a.keyLookups(st)
-	if v := p.verifier; v != nil {
+	if v := p.verifier.Swap(nil); v != nil {
 		// The verifier holds the EXPLAIN connection, which goes back to the
 		// pool after this analysis: it is used once.
-		p.verifier = nil
 		a.verify(v)
 	}
 	return a.findings

@@ -3,6 +3,7 @@ package explain
 import (
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -67,9 +68,11 @@ type Plan struct {
 	// not read (Analyze of a plan from elsewhere).
 	catalog *catalogFacts
 	// verifier re-plans the statement with hypothetical indexes (PostgreSQL
-	// with hypopg). It holds the EXPLAIN connection: analyze uses it once
-	// and clears it before the connection goes back to the pool.
-	verifier *hypoVerifier
+	// with hypopg). It holds the EXPLAIN connection: the first analysis
+	// takes it (atomically: Analyze may be called on a plan concurrently),
+	// while the worker still holds the connection. A plan from Query has
+	// lost its connection: its check fails at once and nothing is verified.
+	verifier atomic.Pointer[hypoVerifier]
 }
 
 // Node is one step of a plan.
