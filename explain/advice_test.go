@@ -867,3 +867,71 @@ func TestMariaDBLargeInList(t *testing.T) {
 		})
 	}
 }
+
+// lookupPlan is a PostgreSQL plan reading rows of chat through index
+// chat_user (user_id), under a LIMIT when limit ≥ 0.
+func lookupPlan(op string, rows, limit float64) *Plan {
+	n := newNode(op)
+	n.Table, n.Index, n.IndexCond, n.Access, n.EstimatedRows = "chat", "chat_user", "(user_id = 1)", AccessLookup, rows
+	n.Covering = op == "Index Only Scan"
+	p := &Plan{Dialect: PostgreSQL, Root: n}
+	if limit >= 0 {
+		l := newNode("Limit")
+		l.EstimatedRows = limit
+		l.Children = []*Node{n}
+		p.Root = l
+	}
+	return p
+}
+
+func TestKeyLookupsRules(t *testing.T) {
+	const list = "SELECT room_id, unread FROM chat WHERE user_id = $1"
+	tests := []struct {
+		name  string
+		plan  *Plan
+		query string
+		opts  []Option
+		want  string // suggestion, "" for no finding
+	}{
+		{"index scan of many rows", lookupPlan("Index Scan", 5000, -1), list,
+			nil, "CREATE INDEX CONCURRENTLY ix_chat_user_id_room_id_unread ON chat (user_id) INCLUDE (room_id, unread)"},
+		{"bitmap heap scan", lookupPlan("Bitmap Heap Scan", 5000, -1), list,
+			nil, "CREATE INDEX CONCURRENTLY ix_chat_user_id_room_id_unread ON chat (user_id) INCLUDE (room_id, unread)"},
+		{"ORDER BY columns are needed too", lookupPlan("Index Scan", 5000, -1), list + " ORDER BY joined_at",
+			nil, "CREATE INDEX CONCURRENTLY ix_chat_user_id_room_id_unread_joined_at ON chat (user_id) INCLUDE (room_id, unread, joined_at)"},
+		{"index only scan already", lookupPlan("Index Only Scan", 5000, -1), list, nil, ""},
+		{"few rows", lookupPlan("Index Scan", 999, -1), list, nil, ""},
+		{"a lower bound", lookupPlan("Index Scan", 999, -1), list, []Option{WithKeyLookupRows(500)},
+			"CREATE INDEX CONCURRENTLY ix_chat_user_id_room_id_unread ON chat (user_id) INCLUDE (room_id, unread)"},
+		{"LIMIT stops the read early", lookupPlan("Index Scan", 5000, 20), list + " LIMIT 20", nil, ""},
+		{"every column", lookupPlan("Index Scan", 5000, -1), "SELECT * FROM chat WHERE user_id = $1", nil, ""},
+		{"expressions", lookupPlan("Index Scan", 5000, -1), "SELECT count(room_id) FROM chat WHERE user_id = $1", nil, ""},
+		{"too many columns", lookupPlan("Index Scan", 5000, -1), "SELECT a, b, c, d, e FROM chat WHERE user_id = $1", nil, ""},
+		{"aliases and qualifiers", lookupPlan("Index Scan", 5000, -1), "SELECT c.room_id AS r, c.unread u FROM chat c WHERE c.user_id = $1",
+			nil, "CREATE INDEX CONCURRENTLY ix_chat_user_id_room_id_unread ON chat (user_id) INCLUDE (room_id, unread)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := Analyze(tt.plan, Statement{Query: tt.query}, tt.opts...)
+			f, ok := findKind(fs, KindKeyLookups)
+			switch {
+			case tt.want == "" && ok:
+				t.Errorf("unexpected %+v", f)
+			case tt.want != "" && (!ok || f.Suggestion != tt.want):
+				t.Errorf("findings %+v, want %s", fs, tt.want)
+			}
+		})
+	}
+
+	// Before PostgreSQL 11 (no INCLUDE) and on MySQL the columns join the key.
+	p := lookupPlan("Index Scan", 5000, -1)
+	p.catalog = &catalogFacts{pgVersion: 100021, tables: map[string]*tableFacts{}}
+	if f, _ := findKind(Analyze(p, Statement{Query: list}), KindKeyLookups); f.Suggestion != "CREATE INDEX CONCURRENTLY ix_chat_user_id_room_id_unread ON chat (user_id, room_id, unread)" {
+		t.Errorf("PostgreSQL 10: %q", f.Suggestion)
+	}
+	p = lookupPlan("ref", 5000, -1)
+	p.Dialect = MariaDB
+	if f, _ := findKind(Analyze(p, Statement{Query: "SELECT room_id, unread FROM chat WHERE user_id = ?"}), KindKeyLookups); f.Suggestion != "ALTER TABLE chat ADD INDEX ix_chat_user_id_room_id_unread (user_id, room_id, unread), ALGORITHM=INPLACE, LOCK=NONE" {
+		t.Errorf("MariaDB: %q", f.Suggestion)
+	}
+}

@@ -6,9 +6,12 @@ import (
 )
 
 // Analyze reads a plan for the finding kinds of sqlsight: unindexed_in,
-// full_scan, sort_without_index and partitions_not_pruned. It is a pure
-// function of the plan, the statement (its text is read for tables, aliases
-// and the columns of conditions) and the options (WithFullScanRows).
+// full_scan, sort_without_index, partitions_not_pruned and key_lookups. It
+// reads the plan, the statement (its text is read for tables, aliases, the
+// columns of conditions and of the select list) and the options
+// (WithFullScanRows, WithKeyLookupRows). Index suggestions are DDL that is
+// safe on a live table; on a plan the Sampler just read from PostgreSQL with
+// hypopg, they are checked by the planner first (WithSuggestionMinCostDrop).
 func Analyze(p *Plan, st Statement, opts ...Option) []Finding {
 	return analyze(p, st, newConfig(opts))
 }
