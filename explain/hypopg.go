@@ -164,10 +164,13 @@ func (a *analyser) verify(v *hypoVerifier) {
 		case f.Kind == KindKeyLookups:
 			// Fetching the rows is not what costs: nothing to report.
 		default:
+			why := "the condition matches too many rows for an index to help; narrow it, or read less"
+			if f.Kind == KindSortWithoutIndex {
+				why = "for this many rows sorting is cheaper than reading in index order; sort fewer rows (LIMIT, a narrower condition)"
+			}
 			f.CostBefore, f.CostAfter = before, best.cost
-			f.Suggestion = fmt.Sprintf("no index tried lowers the estimated cost by %.0f %% (hypopg: %s, cost %.0f → %.0f): "+
-				"the condition matches too many rows for an index to help; narrow it, or read less", share*100,
-				spec.plainDDL(a.p.Dialect), before, best.cost)
+			f.Suggestion = fmt.Sprintf("no index tried lowers the estimated cost by %.0f %% (hypopg: %s, cost %.0f → %.0f): %s",
+				share*100, spec.plainDDL(a.p.Dialect), before, best.cost, why)
 			keep, keepSpecs = append(keep, f), append(keepSpecs, nil)
 		}
 	}
