@@ -51,15 +51,25 @@ type hypoResult struct {
 }
 
 // try creates the index hypothetically, plans the statement and removes
-// every hypothetical index of the session again, whatever happened.
+// every hypothetical index of the session again, whatever happened after
+// the index may exist.
 func (v *hypoVerifier) try(ix indexSpec) (res hypoResult, err error) {
-	defer v.reset()
+	created := false
+	defer func() {
+		if created {
+			v.reset()
+		}
+	}()
 	fn := quoteIdent(PostgreSQL, v.schema) + ".hypopg_create_index($1)"
 	var oid int64
 	var name string
 	if err := v.conn.QueryRowContext(v.ctx, "SELECT indexrelid, indexname FROM "+fn, ix.plainDDL(PostgreSQL)).Scan(&oid, &name); err != nil {
+		// Refused (no privilege, an unsupported table): nothing was created.
+		// Cut short by the deadline: the server may have created it.
+		created = v.ctx.Err() != nil
 		return res, err
 	}
+	created = true
 	p, err := explainPostgres(v.ctx, v.conn, v.text, v.args, false, v.generic)
 	if err != nil {
 		return res, err
