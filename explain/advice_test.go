@@ -935,3 +935,38 @@ func TestKeyLookupsRules(t *testing.T) {
 		t.Errorf("MariaDB: %q", f.Suggestion)
 	}
 }
+
+// TestHypoPGResetOnError: the hypothetical index is removed when planning
+// with it fails, and when the explain's deadline cut the check short.
+func TestHypoPGResetOnError(t *testing.T) {
+	checkLeaks(t)
+	db := hypopgDB(t)
+	if db == nil {
+		t.Skip("no hypopg")
+	}
+	seedHypoReview(t, db)
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var schema string
+	if err := conn.QueryRowContext(context.Background(), "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'hypopg'").Scan(&schema); err != nil {
+		t.Fatal(err)
+	}
+	spec := indexSpec{table: "adv_review", cols: []string{"n_review_id"}}
+
+	v := &hypoVerifier{ctx: context.Background(), conn: conn, schema: schema, text: "SELECT no_such_column FROM adv_review"}
+	if _, err := v.try(spec); err == nil {
+		t.Fatal("planning a broken statement succeeded")
+	}
+	assertNoHypoIndexes(t, conn)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	v = &hypoVerifier{ctx: ctx, conn: conn, schema: schema, text: hypoLookup.Query, args: bindArgs(hypoLookup.Args)}
+	if _, err := v.try(spec); err == nil {
+		t.Fatal("a cancelled check succeeded")
+	}
+	assertNoHypoIndexes(t, conn)
+}
