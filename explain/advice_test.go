@@ -707,7 +707,17 @@ func TestHypoPGVerifiedSuggestions(t *testing.T) {
 	}
 	assertNoHypoIndexes(t, conn)
 
-	// A looser bar keeps what a strict one drops: the share is the option's.
+	// A plan from Query has lost its connection: nothing is verified, and
+	// analysing it neither fails nor waits.
+	qp, err := Query(context.Background(), db, hypoLookup.Query, 700, 707, 714, 721, 728)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, ok := findKind(Analyze(qp, hypoLookup), KindUnindexedIn); !ok || f.Verified || !strings.HasPrefix(f.Suggestion, "CREATE INDEX CONCURRENTLY") {
+		t.Errorf("Query plan: %+v", f)
+	}
+
+	// A stricter bar drops what the default keeps: the share is the option's.
 	_, fs, conn = adviseOnConn(t, db, hypoLookup, WithSuggestionMinCostDrop(1))
 	if f, _ := findKind(fs, KindUnindexedIn); f.Verified || strings.Contains(f.Suggestion, "CONCURRENTLY") {
 		t.Errorf("a 100 %% cost drop required, yet verified: %+v", f)
