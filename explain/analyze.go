@@ -6,9 +6,12 @@ import (
 )
 
 // Analyze reads a plan for the finding kinds of sqlsight: unindexed_in,
-// full_scan, sort_without_index and partitions_not_pruned. It is a pure
-// function of the plan, the statement (its text is read for tables, aliases
-// and the columns of conditions) and the options (WithFullScanRows).
+// full_scan, sort_without_index, partitions_not_pruned and key_lookups. It
+// reads the plan, the statement (its text is read for tables, aliases, the
+// columns of conditions and of the select list) and the options
+// (WithFullScanRows, WithKeyLookupRows). Index suggestions are DDL that is
+// safe on a live table; on a plan the Sampler just read from PostgreSQL with
+// hypopg, they are checked by the planner first (WithSuggestionMinCostDrop).
 func Analyze(p *Plan, st Statement, opts ...Option) []Finding {
 	return analyze(p, st, newConfig(opts))
 }
@@ -26,6 +29,12 @@ func analyze(p *Plan, st Statement, cfg *config) []Finding {
 	a.partitions()
 	a.scans()
 	a.sorts()
+	a.keyLookups(st)
+	if v := p.verifier.Swap(nil); v != nil {
+		// The verifier holds the EXPLAIN connection, which goes back to the
+		// pool after this analysis: it is used once.
+		a.verify(v)
+	}
 	return a.findings
 }
 
@@ -35,6 +44,9 @@ type analyser struct {
 	cfg      *config
 	names    map[*Node]nodeName
 	findings []Finding
+	// specs holds, per finding, the index suggested (nil for advice), so
+	// that the verifier can try it and its smaller variants.
+	specs []*indexSpec
 }
 
 // nodeName is the table a node reads, with aliases resolved (MySQL and
@@ -62,12 +74,26 @@ func resolveName(n *Node, tables []TableRef) nodeName {
 }
 
 func (a *analyser) add(f Finding) {
+	a.addIndex(f, nil)
+}
+
+// addIndex adds a finding whose fix is the index spec (nil: advice only).
+// The suggestion is the spec's online DDL and the message says how many
+// rows its build reads.
+func (a *analyser) addIndex(f Finding, spec *indexSpec) {
 	for _, x := range a.findings {
 		if x.Kind == f.Kind && strings.EqualFold(x.Table, f.Table) {
 			return
 		}
 	}
+	if spec != nil {
+		f.Suggestion = spec.onlineDDL(a.p.Dialect)
+		if f.TableRows > 0 {
+			f.Message += fmt.Sprintf("; building the index reads the table's ~%s rows", formatRows(f.TableRows))
+		}
+	}
 	a.findings = append(a.findings, f)
+	a.specs = append(a.specs, spec)
 }
 
 func (a *analyser) has(kind, table string) bool {
@@ -181,14 +207,9 @@ func containsFold(list []string, s string) bool {
 // indexedOn reports whether the catalog lists an index of the node's table
 // (or its partitioned parent) whose first column is one of cols.
 func (a *analyser) indexedOn(n *Node, cols []string) bool {
-	for _, t := range []string{a.names[n].table, n.PartitionOf} {
-		if t == "" {
-			continue
-		}
-		for _, ix := range a.p.Indexes[strings.ToLower(t)] {
-			if len(ix) > 0 && containsFold(cols, ix[0]) {
-				return true
-			}
+	for _, ix := range a.indexesOf(n) {
+		if len(ix) > 0 && containsFold(cols, ix[0]) {
+			return true
 		}
 	}
 	return false
@@ -214,15 +235,16 @@ func (a *analyser) scans() {
 		}
 		table := a.logical(n)
 		if in := a.columnsOf(n, a.desc.in); len(in) > 0 && !a.indexedOn(n, in) {
-			cols := appendNew(in, a.columnsOf(n, a.desc.eq)...)
-			a.add(Finding{
+			cols, _ := a.indexColumns(n)
+			spec := newIndexSpec(a.p.Dialect, a.qualifiedName(n), cols, nil)
+			a.addIndex(Finding{
 				Kind: KindUnindexedIn,
 				Message: fmt.Sprintf("IN lookup on %s (%s) reads the whole table (%s%s): no index starts with %s",
 					table, strings.Join(in, ", "), n.Access, rowsNote(n), strings.Join(in, " or ")),
-				Suggestion: createIndex(a.p.Dialect, a.qualifiedName(n), cols),
-				Table:      table,
-				Columns:    in,
-			})
+				Table:     table,
+				Columns:   in,
+				TableRows: a.tableSize(n),
+			}, &spec)
 			continue
 		}
 		if a.has(KindUnindexedIn, table) {
@@ -232,26 +254,33 @@ func (a *analyser) scans() {
 		if rows < 0 || rows < a.cfg.fullScanRows {
 			continue
 		}
-		eq := appendNew(a.columnsOf(n, a.desc.in), a.columnsOf(n, a.desc.eq)...)
-		eq = appendNew(eq, a.columnsOf(n, a.desc.join)...)
-		rng := a.columnsOf(n, a.desc.rng)
-		if n.Filter == "" && len(eq) == 0 && len(rng) == 0 {
+		cols, sorted := a.indexColumns(n)
+		if n.Filter == "" && len(cols) == 0 {
 			continue // reading the whole table is what the statement asks for
 		}
-		cols := eq
-		if len(rng) > 0 {
-			cols = appendNew(cols, rng[0])
-		}
 		f := Finding{
-			Kind:    KindFullScan,
-			Message: fmt.Sprintf("%s reads the whole table (%s, ~%s rows)", table, n.Access, formatRows(rows)),
-			Table:   table,
-			Columns: cols,
+			Kind:      KindFullScan,
+			Message:   fmt.Sprintf("%s reads the whole table (%s, ~%s rows)", table, n.Access, formatRows(rows)),
+			Table:     table,
+			Columns:   cols,
+			TableRows: a.tableSize(n),
 		}
-		if len(cols) > 0 && !a.indexedOn(n, cols[:1]) {
-			f.Suggestion = createIndex(a.p.Dialect, a.qualifiedName(n), cols)
-		} else {
-			f.Suggestion = "add an index on the columns the statement filters " + table + " on"
+		existing := a.coveringIndex(n, cols)
+		if existing == nil && len(cols) > 0 {
+			existing = a.indexStartingWith(n, cols[0])
+		}
+		if len(cols) > 0 && existing == nil {
+			if sorted {
+				f.Message += "; the index also returns the rows in ORDER BY order"
+			}
+			spec := newIndexSpec(a.p.Dialect, a.qualifiedName(n), cols, nil)
+			a.addIndex(f, &spec)
+			continue
+		}
+		f.Suggestion = "add an index on the columns the statement filters " + table + " on"
+		if existing != nil {
+			f.Suggestion = fmt.Sprintf("an index on (%s) exists but the planner reads the whole table: "+
+				"the condition matches too many rows for it, or the statistics are stale (ANALYZE the table)", strings.Join(existing, ", "))
 		}
 		a.add(f)
 	}
@@ -347,10 +376,24 @@ func (a *analyser) sorts() {
 		// Only equality columns go first: rows matching several IN values
 		// do not come out of an index in sort order.
 		cols := appendNew(a.columnsOf(target, a.desc.eq), a.columnsOf(target, list)...)
+		if what == "ORDER BY" {
+			if c, sorted := a.indexColumns(target); sorted {
+				cols = c
+			}
+		}
 		f.Table = a.logical(target)
 		f.Columns = a.columnsOf(target, list)
-		f.Suggestion = createIndex(a.p.Dialect, a.qualifiedName(target), cols)
+		f.TableRows = a.tableSize(target)
 		f.Message = fmt.Sprintf("%s on %s is sorted without an index%s", what, f.Table, note)
+		if ix := a.coveringIndex(target, cols); ix != nil {
+			f.Suggestion = fmt.Sprintf("an index on (%s) can return the rows in %s order but the planner does not use it: "+
+				"the sort is cheaper for the rows it expects, or the statistics are stale (ANALYZE the table)", strings.Join(ix, ", "), what)
+			a.add(f)
+			return
+		}
+		spec := newIndexSpec(a.p.Dialect, a.qualifiedName(target), cols, nil)
+		a.addIndex(f, &spec)
+		return
 	}
 	a.add(f)
 }

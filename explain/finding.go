@@ -7,6 +7,9 @@ const (
 	KindFullScan            = "full_scan"
 	KindSortWithoutIndex    = "sort_without_index"
 	KindPartitionsNotPruned = "partitions_not_pruned"
+	// KindKeyLookups is an index read that fetches many rows from the table
+	// for a few columns a covering index could hold.
+	KindKeyLookups = "key_lookups"
 )
 
 // Finding is one problem read from a plan, with the fix.
@@ -22,6 +25,16 @@ type Finding struct {
 	// Columns are the columns concerned: the IN columns, the columns of the
 	// suggested index, or the partition key.
 	Columns []string
+	// TableRows is the table's estimated size (catalog or plan), 0 when
+	// unknown: what building the suggested index reads.
+	TableRows float64
+	// Verified is true when the planner was asked (PostgreSQL with hypopg,
+	// a hypothetical index) and the suggested index lowered the statement's
+	// estimated cost from CostBefore to CostAfter by at least the share
+	// WithSuggestionMinCostDrop sets. PlanWithIndex is that plan's text.
+	Verified              bool
+	CostBefore, CostAfter float64
+	PlanWithIndex         string
 }
 
 // Verdict is the outcome of explaining a statement: the plan and its

@@ -52,6 +52,7 @@ type config struct {
 	tracerProvider trace.TracerProvider
 	meterProvider  metric.MeterProvider
 	hook           FindingsHook
+	advice         adviceConfig // options_advice.go
 }
 
 func newConfig(opts []Option) *config {

@@ -3,6 +3,7 @@ package explain
 import (
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -61,6 +62,17 @@ type Plan struct {
 	// lists of its indexes, as read from the catalog for the tables the plan
 	// scans whole. A table missing from the map was not looked up.
 	Indexes map[string][][]string
+
+	// catalog is what the EXPLAIN connection's catalog says about the
+	// plan's tables (named indexes, sizes, server version); nil when it was
+	// not read (Analyze of a plan from elsewhere).
+	catalog *catalogFacts
+	// verifier re-plans the statement with hypothetical indexes (PostgreSQL
+	// with hypopg). It holds the EXPLAIN connection: the first analysis
+	// takes it (atomically: Analyze may be called on a plan concurrently),
+	// while the worker still holds the connection. A plan from Query has
+	// lost its connection: its check fails at once and nothing is verified.
+	verifier atomic.Pointer[hypoVerifier]
 }
 
 // Node is one step of a plan.
@@ -86,6 +98,12 @@ type Node struct {
 	EstimatedRows float64
 	// ActualRows is the measured row count with ANALYZE, negative otherwise.
 	ActualRows float64
+	// Cost is the planner's estimated total cost of the step (PostgreSQL),
+	// negative when unknown.
+	Cost float64
+	// Covering reports an index-only access: the index holds every column
+	// the step needs (PostgreSQL Index Only Scan, MySQL "Using index").
+	Covering bool
 	// TableRows is the catalog's estimate of the table's size, negative when
 	// unknown or not looked up.
 	TableRows float64
@@ -107,7 +125,7 @@ type Node struct {
 
 // newNode returns a node with unknown row counts.
 func newNode(op string) *Node {
-	return &Node{Op: op, EstimatedRows: -1, ActualRows: -1, TableRows: -1}
+	return &Node{Op: op, EstimatedRows: -1, ActualRows: -1, TableRows: -1, Cost: -1}
 }
 
 // Walk calls fn for n and every node below it, depth first, parents first.

@@ -160,10 +160,11 @@ func (w *mysqlWalker) table(obj *jvalue) *Node {
 		n.IndexCond = obj.get("pushed_index_condition").text()
 	}
 	n.Partitions = obj.get("partitions").strings()
+	n.Covering = obj.get("using_index").truthy()
 	for _, m := range obj.obj {
 		switch m.key {
 		case "table_name", "access_type", "key", "possible_keys", "rows", "rows_examined_per_scan",
-			"r_rows", "index_condition", "pushed_index_condition", "partitions", "message":
+			"r_rows", "index_condition", "pushed_index_condition", "partitions", "message", "using_index":
 			continue
 		}
 		// Filter, flags and nested steps (materialized, attached_subqueries).
@@ -234,6 +235,11 @@ func parseMySQLTabular(d Dialect, cols []string, rows [][]string) (*Plan, error)
 		}
 		if strings.Contains(extra, "Using index condition") {
 			n.IndexCond = "(using index condition)"
+		}
+		for _, e := range strings.Split(extra, ";") {
+			if strings.TrimSpace(e) == "Using index" {
+				n.Covering = true
+			}
 		}
 		root.Children = append(root.Children, n)
 	}

@@ -40,6 +40,10 @@ func pgNode(p *Plan, v *jvalue, depth int) *Node {
 	if r, ok := v.get("Plan Rows").number(); ok {
 		n.EstimatedRows = r
 	}
+	if c, ok := v.get("Total Cost").number(); ok {
+		n.Cost = c
+	}
+	n.Covering = typ == "Index Only Scan"
 	if r, ok := v.get("Actual Rows").number(); ok {
 		n.ActualRows = r
 		p.Analyzed = true

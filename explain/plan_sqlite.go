@@ -90,6 +90,7 @@ func sqliteNode(p *Plan, detail string) *Node {
 		case strings.HasPrefix(using, "USING COVERING INDEX "), strings.HasPrefix(using, "USING INDEX "):
 			words := strings.Fields(using)
 			n.Index = words[len(words)-1]
+			n.Covering = strings.HasPrefix(using, "USING COVERING INDEX ")
 			n.Access = sqliteSearchAccess(f[0], cond)
 		case strings.Contains(using, "VIRTUAL TABLE"):
 			n.Access = ""

@@ -65,6 +65,7 @@ func explainOn(ctx context.Context, conn *sql.Conn, info serverInfo, st Statemen
 	case d == SQLite:
 		enrichSQLite(ctx, conn, p)
 	}
+	adviseOn(ctx, conn, info, p, ck.text, args, generic) // advice.go: catalog facts, hypopg
 	return p, nil
 }
 

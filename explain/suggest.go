@@ -10,23 +10,90 @@ import (
 // 63 bytes, MySQL 64).
 const maxIdentLen = 63
 
-// createIndex writes the CREATE INDEX statement for table and columns, in
-// the order given (equality and IN columns first, then a range or sort).
-func createIndex(d Dialect, table string, cols []string) string {
+// indexSpec is a suggested index: its key columns in order (equality and IN
+// columns first, then a range or the sort) and the columns it carries only
+// to answer the statement from the index (INCLUDE on PostgreSQL; MySQL and
+// SQLite have no INCLUDE, so there they are appended to the key).
+type indexSpec struct {
+	table   string // as the statement wrote it, schema kept
+	cols    []string
+	include []string
+}
+
+func newIndexSpec(d Dialect, table string, cols, include []string) indexSpec {
+	ix := indexSpec{table: table, cols: appendNew(nil, cols...)}
+	for _, c := range include {
+		if containsFold(ix.cols, c) || containsFold(ix.include, c) {
+			continue
+		}
+		if d == PostgreSQL {
+			ix.include = append(ix.include, c)
+		} else {
+			ix.cols = append(ix.cols, c)
+		}
+	}
+	return ix
+}
+
+func (ix indexSpec) name() string {
+	return indexName(ix.table, append(append([]string(nil), ix.cols...), ix.include...))
+}
+
+// onlineDDL is the statement that builds the index without blocking the
+// table's writers: PostgreSQL builds it CONCURRENTLY, MySQL and MariaDB in
+// place with LOCK=NONE (refused, not silently locking, where the engine
+// cannot). SQLite has no online build; its writers wait for the build.
+func (ix indexSpec) onlineDDL(d Dialect) string {
+	switch {
+	case d == PostgreSQL:
+		return ix.create(d, "CREATE INDEX CONCURRENTLY ")
+	case d.isMySQLFamily():
+		var b strings.Builder
+		b.WriteString("ALTER TABLE ")
+		b.WriteString(quoteQualified(d, ix.table))
+		b.WriteString(" ADD INDEX ")
+		b.WriteString(quoteIdent(d, ix.name()))
+		b.WriteString(" (")
+		writeColumns(&b, d, ix.cols)
+		b.WriteString("), ALGORITHM=INPLACE, LOCK=NONE")
+		return b.String()
+	}
+	return ix.plainDDL(d)
+}
+
+// plainDDL is CREATE INDEX without options: what hypopg reads.
+func (ix indexSpec) plainDDL(d Dialect) string { return ix.create(d, "CREATE INDEX ") }
+
+func (ix indexSpec) create(d Dialect, verb string) string {
 	var b strings.Builder
-	b.WriteString("CREATE INDEX ")
-	b.WriteString(quoteIdent(d, indexName(table, cols)))
+	b.WriteString(verb)
+	b.WriteString(quoteIdent(d, ix.name()))
 	b.WriteString(" ON ")
-	b.WriteString(quoteQualified(d, table))
+	b.WriteString(quoteQualified(d, ix.table))
 	b.WriteString(" (")
+	writeColumns(&b, d, ix.cols)
+	b.WriteByte(')')
+	if len(ix.include) > 0 {
+		b.WriteString(" INCLUDE (")
+		writeColumns(&b, d, ix.include)
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+func writeColumns(b *strings.Builder, d Dialect, cols []string) {
 	for i, c := range cols {
 		if i > 0 {
 			b.WriteString(", ")
 		}
 		b.WriteString(quoteIdent(d, c))
 	}
-	b.WriteByte(')')
-	return b.String()
+}
+
+// createIndex writes the online DDL for an index on table and columns, in
+// the order given.
+func createIndex(d Dialect, table string, cols []string) string {
+	return newIndexSpec(d, table, cols, nil).onlineDDL(d)
 }
 
 // indexName returns ix_<table>_<cols>: lower case, letters, digits and '_'
