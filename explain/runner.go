@@ -43,7 +43,7 @@ func explainOn(ctx context.Context, conn *sql.Conn, info serverInfo, st Statemen
 	case d == PostgreSQL:
 		p, err = explainPostgres(ctx, conn, ck.text, args, analyze, generic)
 	case d == SQLite:
-		p, err = explainSQLite(ctx, conn, ck.text, args)
+		p, err = explainSQLite(ctx, conn, ck.text, st.Args)
 	default:
 		return nil, ErrUnknownDialect
 	}

@@ -3,32 +3,171 @@ package explain
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
 	"strconv"
 	"strings"
 )
 
-// explainSQLite runs EXPLAIN QUERY PLAN with the arguments bound.
-func explainSQLite(ctx context.Context, conn *sql.Conn, text string, args []any) (*Plan, error) {
-	rs, err := conn.QueryContext(ctx, "EXPLAIN QUERY PLAN "+text, args...)
+// explainSQLite runs EXPLAIN QUERY PLAN with the arguments bound, through a
+// statement prepared on the driver's connection whose tail (the text after
+// the first statement SQLite compiled) is verified to be empty: SQLite's own
+// tokenizer decides where the statement ends, not explain's lexer, and a text
+// holding a second statement is refused before anything runs.
+func explainSQLite(ctx context.Context, conn *sql.Conn, text string, args []driver.NamedValue) (*Plan, error) {
+	var rows []eqpRow
+	err := conn.Raw(func(dc any) error {
+		vals, err := querySingleSQLite(ctx, dc, "EXPLAIN QUERY PLAN "+text, args, 4)
+		for _, v := range vals {
+			if len(rows) >= maxPlanRows {
+				break
+			}
+			rows = append(rows, eqpRow{id: asInt(v[0]), parent: asInt(v[1]), detail: asString(v[3])})
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return parseSQLitePlan(rows)
+}
+
+// errSQLiteTail refuses a text in which SQLite found more than one statement.
+var errSQLiteTail = fmt.Errorf("%w: more than one statement (SQLite left a tail)", ErrUnsafe)
+
+// querySingleSQLite prepares q on the driver connection dc, refuses it unless
+// it is exactly one statement with nothing after it, and reads at most
+// maxPlanRows rows of cols values each.
+//
+// Why at the driver level: modernc.org/sqlite runs every statement of a
+// multi-statement text, also through a prepared statement (it keeps the text
+// and loops over the tail when the statement is executed), and database/sql
+// does not say whether a prepared text had a tail. The drivers' statement
+// types do: modernc caches the compiled statement only when the tail is
+// empty; mattn/go-sqlite3 keeps the tail beside the statement (and executes
+// only the one statement). A driver explain cannot check is refused.
+func querySingleSQLite(ctx context.Context, dc any, q string, args []driver.NamedValue, cols int) ([][]driver.Value, error) {
+	prep, ok := dc.(driver.ConnPrepareContext)
+	if !ok {
+		return nil, fmt.Errorf("%w: SQLite driver %T cannot prepare with a context", ErrUnsafe, dc)
+	}
+	ds, err := prep.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer ds.Close()
+	if single, known := sqliteSingleStatement(ds); !known {
+		return nil, fmt.Errorf("%w: cannot verify that SQLite driver %T prepared a single statement", ErrUnsafe, ds)
+	} else if !single {
+		return nil, errSQLiteTail
+	}
+	sq, ok := ds.(driver.StmtQueryContext)
+	if !ok {
+		return nil, fmt.Errorf("%w: SQLite driver %T cannot query with a context", ErrUnsafe, ds)
+	}
+	bound, err := sqliteArgs(args)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := sq.QueryContext(ctx, bound)
 	if err != nil {
 		return nil, err
 	}
 	defer rs.Close()
-	var rows []eqpRow
-	for rs.Next() {
-		var r eqpRow
-		var notUsed sql.NullInt64
-		if err := rs.Scan(&r.id, &r.parent, &notUsed, &r.detail); err != nil {
-			return nil, err
+	if n := len(rs.Columns()); n < cols {
+		return nil, fmt.Errorf("%w: %d columns, want %d", ErrNoPlan, n, cols)
+	}
+	var out [][]driver.Value
+	for {
+		row := make([]driver.Value, len(rs.Columns()))
+		if err := rs.Next(row); err != nil {
+			if errors.Is(err, io.EOF) {
+				return out, nil
+			}
+			return out, err
 		}
-		if len(rows) < maxPlanRows {
-			rows = append(rows, r)
+		if len(out) < maxPlanRows {
+			out = append(out, row)
 		}
 	}
-	if err := rs.Err(); err != nil {
-		return nil, err
+}
+
+// sqliteSingleStatement reports whether the driver statement ds holds exactly
+// one statement and no tail; known is false for a driver it does not know.
+// It reads unexported fields by reflection (reading, not writing, them is
+// allowed) so that explain links no SQLite driver into every program.
+func sqliteSingleStatement(ds driver.Stmt) (single, known bool) {
+	v := reflect.ValueOf(ds)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return false, false
 	}
-	return parseSQLitePlan(rows)
+	t := v.Elem().Type()
+	e := v.Elem()
+	switch pkg := t.PkgPath(); {
+	case pkg == "modernc.org/sqlite":
+		// newStmt keeps the compiled statement in pstmt only when the text
+		// held one statement and an empty tail; otherwise pstmt is 0 and the
+		// text is re-parsed, statement after statement, on execution.
+		f := e.FieldByName("pstmt")
+		if !f.IsValid() || f.Kind() != reflect.Uintptr {
+			return false, false
+		}
+		return f.Uint() != 0, true
+	case pkg == "github.com/mattn/go-sqlite3":
+		// SQLiteStmt.t is the tail sqlite3_prepare_v2 left.
+		f := e.FieldByName("t")
+		if !f.IsValid() || f.Kind() != reflect.String {
+			return false, false
+		}
+		return strings.TrimSpace(f.String()) == "", true
+	}
+	return false, false
+}
+
+// sqliteArgs turns captured arguments into driver values: the Sampler's are
+// driver values already; Query's come from the caller as any Go value.
+func sqliteArgs(args []driver.NamedValue) ([]driver.NamedValue, error) {
+	out := make([]driver.NamedValue, len(args))
+	for i, a := range args {
+		v, err := driver.DefaultParameterConverter.ConvertValue(a.Value)
+		if err != nil {
+			return nil, fmt.Errorf("explain: argument %d: %w", i+1, err)
+		}
+		a.Value = v
+		out[i] = a
+	}
+	return out, nil
+}
+
+func asInt(v driver.Value) int {
+	switch x := v.(type) {
+	case int64:
+		return int(x)
+	case float64:
+		return int(x)
+	case []byte:
+		n, _ := strconv.Atoi(string(x))
+		return n
+	case string:
+		n, _ := strconv.Atoi(x)
+		return n
+	}
+	return 0
+}
+
+func asString(v driver.Value) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(v)
 }
 
 // enrichSQLite reads the indexes of tables scanned whole, and their size
