@@ -8,7 +8,7 @@ import (
 
 func TestVerdictCacheBound(t *testing.T) {
 	for _, size := range []int{1, 5, 16, 100, 4096} {
-		c := newVerdictCache(size)
+		c := newVerdictCache(size, DefaultCacheBytes)
 		now := time.Now()
 		for i := 0; i < size*3+10; i++ {
 			c.store(fmt.Sprint("fp", i), Verdict{}, now)
@@ -20,7 +20,7 @@ func TestVerdictCacheBound(t *testing.T) {
 }
 
 func TestVerdictCacheLRU(t *testing.T) {
-	c := newVerdictCache(1) // one shard, one entry: eviction order is visible
+	c := newVerdictCache(1, DefaultCacheBytes) // one shard, one entry: eviction order is visible
 	c.shards[0].cap = 3
 	now := time.Now()
 	for _, k := range []string{"a", "b", "c"} {
@@ -37,7 +37,7 @@ func TestVerdictCacheLRU(t *testing.T) {
 		}
 	}
 	// Pending entries are spared while others can go.
-	c2 := newVerdictCache(1)
+	c2 := newVerdictCache(1, DefaultCacheBytes)
 	c2.shards[0].cap = 2
 	c2.reserve("p", now, time.Minute)
 	c2.store("x", Verdict{}, now)
@@ -48,7 +48,7 @@ func TestVerdictCacheLRU(t *testing.T) {
 }
 
 func TestVerdictCacheAdmission(t *testing.T) {
-	c := newVerdictCache(16)
+	c := newVerdictCache(16, DefaultCacheBytes)
 	now := time.Now()
 	ttl := time.Minute
 	if c.lookup("k", now, ttl) != admitNew || !c.reserve("k", now, ttl) {

@@ -20,6 +20,12 @@ const (
 	DefaultCacheSize    = 4096
 	DefaultFullScanRows = 1000.0
 	DefaultMaxPlanBytes = 8 << 10
+	// DefaultMaxQueueBytes bounds what the queued statements hold in all
+	// (texts and arguments); one statement may hold at most 64 KiB.
+	DefaultMaxQueueBytes = 4 << 20
+	// DefaultCacheBytes bounds what the cached verdicts hold in all (plans,
+	// findings, keys).
+	DefaultCacheBytes = 16 << 20
 )
 
 // FindingsHook is called by a worker on the EXPLAIN span (ctx carries it)
@@ -45,6 +51,8 @@ type config struct {
 	dedupeTTL      time.Duration
 	timeout        time.Duration
 	cacheSize      int
+	cacheBytes     int
+	queueBytes     int
 	analyze        bool
 	rawPlans       bool
 	fullScanRows   float64
@@ -62,6 +70,8 @@ func newConfig(opts []Option) *config {
 		dedupeTTL:    DefaultDedupeTTL,
 		timeout:      DefaultTimeout,
 		cacheSize:    DefaultCacheSize,
+		cacheBytes:   DefaultCacheBytes,
+		queueBytes:   DefaultMaxQueueBytes,
 		fullScanRows: DefaultFullScanRows,
 		maxPlanBytes: DefaultMaxPlanBytes,
 	}
@@ -140,6 +150,30 @@ func WithCacheSize(n int) Option {
 	return optionFunc(func(c *config) {
 		if n > 0 {
 			c.cacheSize = n
+		}
+	})
+}
+
+// WithCacheBytes bounds the bytes the cached verdicts hold, counted by
+// what they reach (plan tree, texts, findings). A verdict larger than an
+// eighth of a cache shard's share is kept without its plan tree and raw
+// output. Default DefaultCacheBytes.
+func WithCacheBytes(n int) Option {
+	return optionFunc(func(c *config) {
+		if n > 0 {
+			c.cacheBytes = n
+		}
+	})
+}
+
+// WithMaxQueueBytes bounds the bytes the statements waiting for a worker
+// hold in all, counting arguments by what they reach (an 8 MB []int64
+// counts 8 MB); Submit drops (and counts) statements beyond it. Default
+// DefaultMaxQueueBytes.
+func WithMaxQueueBytes(n int) Option {
+	return optionFunc(func(c *config) {
+		if n > 0 {
+			c.queueBytes = n
 		}
 	})
 }

@@ -27,6 +27,8 @@ type Sampler struct {
 	limiter *tokenBucket
 	parts   *partitionCache
 	jobs    chan job
+	// queued is the bytes the statements in jobs hold (Statement.size).
+	queued atomic.Int64
 
 	// mu orders Submit's send against Close.
 	mu     sync.RWMutex
@@ -48,6 +50,7 @@ type Sampler struct {
 type job struct {
 	st     Statement
 	key    string
+	size   int
 	parent trace.SpanContext
 }
 
@@ -67,9 +70,12 @@ type Stats struct {
 	Errors    uint64 // explains that failed (the failure is cached)
 	Skipped   uint64 // refused: unsafe, too large, or submitted after Close
 	// CacheEntries and QueueLen are the current sizes of the verdict cache
-	// and the queue.
+	// and the queue; CacheBytes and QueueBytes what they hold, as counted
+	// against WithCacheBytes and WithMaxQueueBytes.
 	CacheEntries int
 	QueueLen     int
+	CacheBytes   int
+	QueueBytes   int
 }
 
 // New starts a Sampler's workers. connector must be the unwrapped connector
@@ -88,7 +94,7 @@ func New(connector driver.Connector, dialect Dialect, opts ...Option) *Sampler {
 		cfg:       cfg,
 		connector: connector,
 		hint:      hint,
-		cache:     newVerdictCache(cfg.cacheSize),
+		cache:     newVerdictCache(cfg.cacheSize, cfg.cacheBytes),
 		limiter:   newTokenBucket(cfg.rate, cfg.burst, nil),
 		parts:     newPartitionCache(1024, cfg.dedupeTTL),
 		jobs:      make(chan job, cfg.queueSize),
@@ -116,7 +122,8 @@ func (s *Sampler) Submit(ctx context.Context, st Statement) bool {
 	if s.closed {
 		return s.reject(ctx, OutcomeSkipped)
 	}
-	if st.size() > maxStatementBytes {
+	size := st.size(maxStatementBytes)
+	if size > maxStatementBytes {
 		return s.reject(ctx, OutcomeSkipped)
 	}
 	key := st.Fingerprint
@@ -142,12 +149,18 @@ func (s *Sampler) Submit(ctx context.Context, st Statement) bool {
 	if !s.cache.reserve(key, now, s.cfg.dedupeTTL) {
 		return s.reject(ctx, OutcomeCached)
 	}
-	j := job{st: st.clone(), key: key, parent: trace.SpanContextFromContext(ctx)}
+	if s.queued.Add(int64(size)) > int64(s.cfg.queueBytes) {
+		s.queued.Add(-int64(size))
+		s.cache.release(key)
+		return s.reject(ctx, OutcomeDropped)
+	}
+	j := job{st: st.clone(), key: key, size: size, parent: trace.SpanContextFromContext(ctx)}
 	select {
 	case s.jobs <- j:
 		s.stats.queued.Add(1)
 		return true
 	default:
+		s.queued.Add(-int64(size))
 		s.cache.release(key)
 		return s.reject(ctx, OutcomeDropped)
 	}
@@ -203,6 +216,8 @@ func (s *Sampler) Stats() Stats {
 		Skipped:      s.stats.skipped.Load(),
 		CacheEntries: s.cache.len(),
 		QueueLen:     len(s.jobs),
+		CacheBytes:   s.cache.byteSize(),
+		QueueBytes:   int(s.queued.Load()),
 	}
 }
 
@@ -222,6 +237,7 @@ func (s *Sampler) Close() error {
 	for {
 		select {
 		case j := <-s.jobs:
+			s.queued.Add(-int64(j.size))
 			s.cache.release(j.key)
 			s.record(context.Background(), OutcomeDropped)
 			continue
@@ -246,6 +262,7 @@ func (s *Sampler) work() {
 		case <-s.ctx.Done():
 			return
 		case j := <-s.jobs:
+			s.queued.Add(-int64(j.size))
 			s.process(j)
 		}
 	}
