@@ -28,8 +28,9 @@ type cacheShard struct {
 type cacheEntry struct {
 	verdict Verdict
 	has     bool // verdict holds a result
-	skipped bool // refused as unsafe: never explained
-	pending bool // queued or being explained
+	skipped bool   // refused as unsafe: never explained
+	reason  string // why it was refused (a SkipReason constant)
+	pending bool   // queued or being explained
 	at      time.Time
 	size    int // bytes held: key, entry and verdict
 	used    atomic.Uint64
@@ -101,12 +102,17 @@ func (c *verdictCache) get(key string) (Verdict, bool) {
 	return v, true
 }
 
-// lookup says what to do with a submission, without changing anything.
-func (c *verdictCache) lookup(key string, now time.Time, ttl time.Duration) admission {
+// lookup says what to do with a submission, without changing anything, and
+// for a statement known to be refused, why.
+func (c *verdictCache) lookup(key string, now time.Time, ttl time.Duration) (admission, string) {
 	s := c.shard(key)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.admission(key, now, ttl)
+	a := s.admission(key, now, ttl)
+	if a == admitSkipped {
+		return a, s.m[key].reason
+	}
+	return a, ""
 }
 
 func (s *cacheShard) admission(key string, now time.Time, ttl time.Duration) admission {
@@ -150,12 +156,13 @@ func (c *verdictCache) release(key string) {
 	}
 }
 
-// skip remembers that key is unsafe to explain.
-func (c *verdictCache) skip(key string) {
+// skip remembers that key is unsafe to explain, and why.
+func (c *verdictCache) skip(key, reason string) {
 	s := c.shard(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.entry(key).skipped = true
+	e := s.entry(key)
+	e.skipped, e.reason = true, reason
 }
 
 // verdictBudget is the most one verdict may hold in the cache: a shard's

@@ -42,7 +42,7 @@ func TestVerdictCacheLRU(t *testing.T) {
 	c2.reserve("p", now, time.Minute)
 	c2.store("x", Verdict{}, now)
 	c2.store("y", Verdict{}, now)
-	if c2.lookup("p", now, time.Minute) != admitPending {
+	if admitOf(c2.lookup("p", now, time.Minute)) != admitPending {
 		t.Error("pending entry evicted before a settled one")
 	}
 }
@@ -51,19 +51,19 @@ func TestVerdictCacheAdmission(t *testing.T) {
 	c := newVerdictCache(16, DefaultCacheBytes)
 	now := time.Now()
 	ttl := time.Minute
-	if c.lookup("k", now, ttl) != admitNew || !c.reserve("k", now, ttl) {
+	if admitOf(c.lookup("k", now, ttl)) != admitNew || !c.reserve("k", now, ttl) {
 		t.Fatal("new key not admitted")
 	}
-	if c.reserve("k", now, ttl) || c.lookup("k", now, ttl) != admitPending {
+	if c.reserve("k", now, ttl) || admitOf(c.lookup("k", now, ttl)) != admitPending {
 		t.Fatal("pending key admitted twice")
 	}
 	c.release("k")
-	if _, ok := c.get("k"); ok || c.lookup("k", now, ttl) != admitNew || c.len() != 0 {
+	if _, ok := c.get("k"); ok || admitOf(c.lookup("k", now, ttl)) != admitNew || c.len() != 0 {
 		t.Fatal("release left an entry")
 	}
 	c.reserve("k", now, ttl)
 	c.store("k", Verdict{Findings: []Finding{{Kind: KindFullScan}}}, now)
-	if c.lookup("k", now.Add(ttl/2), ttl) != admitFresh {
+	if admitOf(c.lookup("k", now.Add(ttl/2), ttl)) != admitFresh {
 		t.Error("fresh verdict not reused")
 	}
 	if !c.reserve("k", now.Add(ttl), ttl) {
@@ -77,8 +77,8 @@ func TestVerdictCacheAdmission(t *testing.T) {
 	if _, ok := c.get("k"); !ok {
 		t.Error("release dropped an entry holding a verdict")
 	}
-	c.skip("u")
-	if c.lookup("u", now, ttl) != admitSkipped || c.reserve("u", now, ttl) {
+	c.skip("u", SkipUnsafe)
+	if admitOf(c.lookup("u", now, ttl)) != admitSkipped || c.reserve("u", now, ttl) {
 		t.Error("skipped key admitted")
 	}
 }
@@ -119,3 +119,5 @@ func TestPartitionCache(t *testing.T) {
 		t.Error("nil cache returned an entry")
 	}
 }
+
+func admitOf(a admission, _ string) admission { return a }

@@ -120,22 +120,22 @@ func (s *Sampler) Submit(ctx context.Context, st Statement) bool {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
-		return s.reject(ctx, OutcomeSkipped)
+		return s.skip(ctx, SkipClosed)
 	}
 	size := st.size(maxStatementBytes)
 	if size > maxStatementBytes {
-		return s.reject(ctx, OutcomeSkipped)
+		return s.skip(ctx, SkipTooLarge)
 	}
 	key := st.Fingerprint
 	if key == "" {
 		key = st.Query
 	}
 	now := time.Now()
-	switch s.cache.lookup(key, now, s.cfg.dedupeTTL) {
+	switch a, reason := s.cache.lookup(key, now, s.cfg.dedupeTTL); a {
 	case admitPending, admitFresh:
 		return s.reject(ctx, OutcomeCached)
 	case admitSkipped:
-		return s.reject(ctx, OutcomeSkipped)
+		return s.skip(ctx, reason)
 	}
 	if !s.limiter.allow() {
 		return s.reject(ctx, OutcomeDropped)
@@ -143,8 +143,9 @@ func (s *Sampler) Submit(ctx context.Context, st Statement) bool {
 	// The lexer costs microseconds: it runs after the rate limit, at most a
 	// few times a second, and its verdict on unsafe text is remembered.
 	if _, err := check(s.lexDialect(), st.Query); err != nil {
-		s.cache.skip(key)
-		return s.reject(ctx, OutcomeSkipped)
+		reason := skipReason(err, st.Query)
+		s.cache.skip(key, reason)
+		return s.skip(ctx, reason)
 	}
 	if !s.cache.reserve(key, now, s.cfg.dedupeTTL) {
 		return s.reject(ctx, OutcomeCached)
@@ -167,12 +168,19 @@ func (s *Sampler) Submit(ctx context.Context, st Statement) bool {
 }
 
 func (s *Sampler) reject(ctx context.Context, outcome string) bool {
-	s.record(ctx, outcome)
+	s.record(ctx, outcome, "")
 	return false
 }
 
-// record counts an outcome in Stats and in the metric.
-func (s *Sampler) record(ctx context.Context, outcome string) {
+// skip rejects a statement as skipped, for reason (a Skip constant).
+func (s *Sampler) skip(ctx context.Context, reason string) bool {
+	s.record(ctx, OutcomeSkipped, reason)
+	return false
+}
+
+// record counts an outcome in Stats and in the metric; reason says why a
+// statement was skipped.
+func (s *Sampler) record(ctx context.Context, outcome, reason string) {
 	switch outcome {
 	case OutcomeDone:
 		s.stats.done.Add(1)
@@ -185,7 +193,7 @@ func (s *Sampler) record(ctx context.Context, outcome string) {
 	case OutcomeSkipped:
 		s.stats.skipped.Add(1)
 	}
-	s.metrics.count(ctx, outcome)
+	s.metrics.count(ctx, outcome, reason)
 }
 
 // lexDialect is the dialect Submit's safety check lexes with before the
@@ -239,7 +247,7 @@ func (s *Sampler) Close() error {
 		case j := <-s.jobs:
 			s.queued.Add(-int64(j.size))
 			s.cache.release(j.key)
-			s.record(context.Background(), OutcomeDropped)
+			s.record(context.Background(), OutcomeDropped, "")
 			continue
 		default:
 		}
@@ -272,7 +280,7 @@ func (s *Sampler) work() {
 func (s *Sampler) process(j job) {
 	if s.ctx.Err() != nil {
 		s.cache.release(j.key)
-		s.record(context.Background(), OutcomeDropped)
+		s.record(context.Background(), OutcomeDropped, "")
 		return
 	}
 	name := "EXPLAIN"
@@ -288,7 +296,7 @@ func (s *Sampler) process(j job) {
 		// Closing, not failing: nothing to remember.
 		s.cache.release(j.key)
 		setError(span, v.Err)
-		s.record(ctx, OutcomeDropped)
+		s.record(ctx, OutcomeDropped, "")
 		return
 	}
 	s.cache.store(j.key, v, time.Now())
@@ -307,12 +315,13 @@ func (s *Sampler) process(j job) {
 		attrs = append(attrs, planAttributes(v.Plan)...)
 	}
 	span.SetAttributes(attrs...)
-	outcome := OutcomeDone
+	outcome, reason := OutcomeDone, ""
 	if v.Err != nil {
 		setError(span, v.Err)
 		outcome = OutcomeError
-		if errors.Is(v.Err, ErrUnsafe) {
-			outcome = OutcomeSkipped
+		if errors.Is(v.Err, ErrUnsafe) || errors.Is(v.Err, errSQLiteNoFile) {
+			outcome, reason = OutcomeSkipped, skipReason(v.Err, j.st.Query)
+			span.SetAttributes(AttrSkipReason.String(reason))
 		}
 	}
 	if s.cfg.hook != nil {
@@ -320,7 +329,7 @@ func (s *Sampler) process(j job) {
 	} else {
 		addFindings(span, v.Findings)
 	}
-	s.record(ctx, outcome)
+	s.record(ctx, outcome, reason)
 }
 
 // callHook runs the user's hook; a panic in it must not take the worker
