@@ -27,7 +27,7 @@ type cacheShard struct {
 
 type cacheEntry struct {
 	verdict Verdict
-	has     bool // verdict holds a result
+	has     bool   // verdict holds a result
 	skipped bool   // refused as unsafe: never explained
 	reason  string // why it was refused (a SkipReason constant)
 	pending bool   // queued or being explained
