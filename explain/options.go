@@ -178,10 +178,27 @@ func WithMaxQueueBytes(n int) Option {
 	})
 }
 
-// WithAnalyze runs EXPLAIN ANALYZE (PostgreSQL) or ANALYZE (MariaDB) for
-// SELECT statements that modify nothing, inside a read-only transaction that
-// is rolled back. ANALYZE executes the statement: turn it on knowingly.
-// Other statements, MySQL and SQLite are explained without it.
+// WithAnalyze makes the Sampler run the statement itself, to read actual
+// row counts and timings: EXPLAIN (ANALYZE, FORMAT JSON) on PostgreSQL,
+// ANALYZE FORMAT=JSON on MariaDB. ANALYZE executes the statement: turn it on
+// knowingly. Exactly this runs, on a connection of the Sampler's own pool:
+//
+//  1. BEGIN a READ ONLY transaction (database/sql's TxOptions.ReadOnly).
+//  2. Prepare the EXPLAIN ANALYZE text (one statement: the server refuses a
+//     second) and execute it with the statement's original arguments bound.
+//  3. ROLLBACK, whatever happened.
+//  4. Close the connection: what a rollback does not undo ends with the
+//     session (advisory locks, GET_LOCK, user variables, temporary tables).
+//     The catalog look-ups that follow use another connection.
+//
+// Only statements that every other rule lets EXPLAIN run and that the
+// classification calls analyzable are analyzed: a SELECT (or WITH ... SELECT)
+// that modifies nothing, with no INTO (a table, MySQL OUTFILE, DUMPFILE or
+// variables), no FOR UPDATE/SHARE or other locking read, and calling only
+// functions on the allow-list of side-effect-free built-ins. Everything else
+// (UPDATE, DELETE, INSERT ... SELECT), MySQL, SQLite and PostgreSQL generic
+// plans are explained without ANALYZE. A function with effects outside the
+// database that the allow-list was widened to accept is run by ANALYZE.
 func WithAnalyze() Option {
 	return optionFunc(func(c *config) { c.analyze = true })
 }

@@ -361,7 +361,7 @@ func (s *Sampler) explain(ctx context.Context, st Statement) (v Verdict, info se
 		return Verdict{Err: err}, info
 	}
 	defer conn.Close()
-	p, err := explainOn(ctx, conn, info, st, runOptions{analyze: s.cfg.analyze, partitions: s.parts})
+	p, err := explainOn(ctx, conn, info, st, runOptions{analyze: s.cfg.analyze, partitions: s.parts, reconnect: db.Conn})
 	if err != nil {
 		return Verdict{Err: err}, info
 	}
