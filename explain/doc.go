@@ -13,10 +13,30 @@
 // failures) by fingerprint. Each explain becomes a span "EXPLAIN <summary>"
 // under the statement's span, carrying the plan with its literals redacted.
 //
-// Safety comes first: only SELECT, UPDATE, DELETE and INSERT ... SELECT are
-// explained, never a text holding more than one statement, never DDL, and
-// ANALYZE only on request and only for SELECT, inside a read-only
-// transaction that is rolled back.
+// Safety comes first, in layers that do not trust each other:
+//
+//   - Text rules: only SELECT, UPDATE, DELETE and INSERT ... SELECT are
+//     explained, never DDL, never a text that may hold a second statement
+//     or that the lexer cannot read with certainty.
+//   - The server enforces one statement: EXPLAIN always goes through an
+//     explicitly prepared statement on explain's own pool (MySQL/MariaDB
+//     COM_STMT_PREPARE, PostgreSQL Parse/Bind), whatever the application's
+//     driver does for its own queries (multiStatements, interpolateParams,
+//     lib/pq's simple protocol, pgx's simple_protocol mode), so a second
+//     statement is a server error, never an execution. On SQLite exactly one
+//     statement is compiled and a text with a tail is refused before it runs.
+//   - SQLite: explain's connection is read-only, opened on the database file
+//     for each explain and closed after it; in rollback-journal modes it is
+//     immutable and takes no lock at all, so it never makes an application
+//     write fail with SQLITE_BUSY, whatever the application's DSN.
+//   - ANALYZE only on request (WithAnalyze), only for statements classed as
+//     analyzable, inside a read-only transaction that is rolled back, on a
+//     connection closed afterwards.
+//   - Bounds in bytes: a statement's text and arguments (counted by what
+//     they reach), the queue as a whole, the verdict cache.
+//
+// A statement refused by any layer is counted as skipped, with a reason,
+// in the sqlsight.explain.requests metric.
 //
 // Plans of MySQL 8, MariaDB, PostgreSQL and SQLite are read into one model
 // (Plan and Node); Analyze turns a plan into findings and is a pure function,
