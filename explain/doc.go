@@ -25,10 +25,13 @@
 //     lib/pq's simple protocol, pgx's simple_protocol mode), so a second
 //     statement is a server error, never an execution. On SQLite exactly one
 //     statement is compiled and a text with a tail is refused before it runs.
-//   - SQLite: explain's connection is read-only, opened on the database file
-//     for each explain and closed after it; in rollback-journal modes it is
-//     immutable and takes no lock at all, so it never makes an application
-//     write fail with SQLITE_BUSY, whatever the application's DSN.
+//   - SQLite: explain's connection is read-only and opened on the database
+//     file, never with the application's DSN. In rollback-journal modes it
+//     is immutable (it takes no lock at all) and is opened for one explain
+//     and closed after it; in WAL mode one is kept open (readers never block
+//     writers, and it spares the application WAL recovery). Either way it
+//     never makes an application write fail with SQLITE_BUSY, whatever the
+//     application's DSN.
 //   - ANALYZE only on request (WithAnalyze), only for statements classed as
 //     analyzable, inside a read-only transaction that is rolled back, on a
 //     connection closed afterwards.

@@ -362,6 +362,9 @@ func (s *Sampler) explain(ctx context.Context, st Statement) (v Verdict, info se
 	}
 	defer conn.Close()
 	p, err := explainOn(ctx, conn, info, st, runOptions{analyze: s.cfg.analyze, partitions: s.parts, reconnect: db.Conn})
+	if info.dialect == SQLite {
+		releaseSQLiteConn(ctx, conn)
+	}
 	if err != nil {
 		return Verdict{Err: err}, info
 	}
@@ -375,8 +378,9 @@ func (s *Sampler) explain(ctx context.Context, st Statement) (v Verdict, info se
 
 // pool opens the Sampler's own pool on first use and detects the server
 // once (a failed detection is retried on the next explain). On SQLite the
-// pool's connections are opened by sqliteExplainConnector (read-only, without locks
-// in rollback-journal mode) and none is kept idle.
+// pool's connections are opened by sqliteExplainConnector (read-only,
+// without locks in rollback-journal mode), and only a WAL connection is kept
+// idle (see releaseSQLiteConn).
 func (s *Sampler) pool(ctx context.Context) (*sql.DB, serverInfo, error) {
 	s.poolMu.Lock()
 	defer s.poolMu.Unlock()
@@ -409,7 +413,7 @@ func (s *Sampler) openPool(sqlite bool) {
 	if sqlite {
 		s.db = sql.OpenDB(&sqliteExplainConnector{app: s.connector})
 		s.db.SetMaxOpenConns(2)
-		s.db.SetMaxIdleConns(0)
+		s.db.SetMaxIdleConns(1)
 		return
 	}
 	s.db = sql.OpenDB(s.connector)
