@@ -143,6 +143,9 @@ func explainSQLite(ctx context.Context, conn *sql.Conn, text string, args []driv
 	if err := conn.QueryRowContext(ctx, "SELECT 1 FROM sqlite_master LIMIT 1").Scan(&one); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}
+	// A ';' or whitespace after the statement is a tail to SQLite too
+	// (modernc treats any byte left as a second statement): drop them.
+	text = strings.TrimRight(text, " \t\r\n\f\v;")
 	var rows []eqpRow
 	err := conn.Raw(func(dc any) error {
 		vals, err := querySingleSQLite(ctx, dc, "EXPLAIN QUERY PLAN "+text, args, 4)

@@ -76,6 +76,7 @@ func TestSQLiteRunnerRunsOneStatement(t *testing.T) {
 		{`SELECT t."it's" FROM t WHERE id IN (1,2) -- '`, nil},
 		{"SELECT * FROM t WHERE id = ?", nv(int64(1))},
 		{"SELECT * FROM t WHERE id = :id", []driver.NamedValue{{Name: "id", Ordinal: 1, Value: int64(1)}}},
+		{"SELECT * FROM t WHERE id = 1; \n", nil},
 	} {
 		p, err := explainSQLite(ctx, conn, c.text, c.args)
 		if err != nil || p.Root == nil {
