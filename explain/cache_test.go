@@ -8,7 +8,7 @@ import (
 
 func TestVerdictCacheBound(t *testing.T) {
 	for _, size := range []int{1, 5, 16, 100, 4096} {
-		c := newVerdictCache(size)
+		c := newVerdictCache(size, DefaultCacheBytes)
 		now := time.Now()
 		for i := 0; i < size*3+10; i++ {
 			c.store(fmt.Sprint("fp", i), Verdict{}, now)
@@ -20,7 +20,7 @@ func TestVerdictCacheBound(t *testing.T) {
 }
 
 func TestVerdictCacheLRU(t *testing.T) {
-	c := newVerdictCache(1) // one shard, one entry: eviction order is visible
+	c := newVerdictCache(1, DefaultCacheBytes) // one shard, one entry: eviction order is visible
 	c.shards[0].cap = 3
 	now := time.Now()
 	for _, k := range []string{"a", "b", "c"} {
@@ -37,33 +37,33 @@ func TestVerdictCacheLRU(t *testing.T) {
 		}
 	}
 	// Pending entries are spared while others can go.
-	c2 := newVerdictCache(1)
+	c2 := newVerdictCache(1, DefaultCacheBytes)
 	c2.shards[0].cap = 2
 	c2.reserve("p", now, time.Minute)
 	c2.store("x", Verdict{}, now)
 	c2.store("y", Verdict{}, now)
-	if c2.lookup("p", now, time.Minute) != admitPending {
+	if admitOf(c2.lookup("p", now, time.Minute)) != admitPending {
 		t.Error("pending entry evicted before a settled one")
 	}
 }
 
 func TestVerdictCacheAdmission(t *testing.T) {
-	c := newVerdictCache(16)
+	c := newVerdictCache(16, DefaultCacheBytes)
 	now := time.Now()
 	ttl := time.Minute
-	if c.lookup("k", now, ttl) != admitNew || !c.reserve("k", now, ttl) {
+	if admitOf(c.lookup("k", now, ttl)) != admitNew || !c.reserve("k", now, ttl) {
 		t.Fatal("new key not admitted")
 	}
-	if c.reserve("k", now, ttl) || c.lookup("k", now, ttl) != admitPending {
+	if c.reserve("k", now, ttl) || admitOf(c.lookup("k", now, ttl)) != admitPending {
 		t.Fatal("pending key admitted twice")
 	}
 	c.release("k")
-	if _, ok := c.get("k"); ok || c.lookup("k", now, ttl) != admitNew || c.len() != 0 {
+	if _, ok := c.get("k"); ok || admitOf(c.lookup("k", now, ttl)) != admitNew || c.len() != 0 {
 		t.Fatal("release left an entry")
 	}
 	c.reserve("k", now, ttl)
 	c.store("k", Verdict{Findings: []Finding{{Kind: KindFullScan}}}, now)
-	if c.lookup("k", now.Add(ttl/2), ttl) != admitFresh {
+	if admitOf(c.lookup("k", now.Add(ttl/2), ttl)) != admitFresh {
 		t.Error("fresh verdict not reused")
 	}
 	if !c.reserve("k", now.Add(ttl), ttl) {
@@ -77,8 +77,8 @@ func TestVerdictCacheAdmission(t *testing.T) {
 	if _, ok := c.get("k"); !ok {
 		t.Error("release dropped an entry holding a verdict")
 	}
-	c.skip("u")
-	if c.lookup("u", now, ttl) != admitSkipped || c.reserve("u", now, ttl) {
+	c.skip("u", SkipUnsafe)
+	if admitOf(c.lookup("u", now, ttl)) != admitSkipped || c.reserve("u", now, ttl) {
 		t.Error("skipped key admitted")
 	}
 }
@@ -119,3 +119,5 @@ func TestPartitionCache(t *testing.T) {
 		t.Error("nil cache returned an entry")
 	}
 }
+
+func admitOf(a admission, _ string) admission { return a }

@@ -22,11 +22,33 @@
 //
 // # Safety
 //
-// Only SELECT, UPDATE, DELETE and INSERT ... SELECT are explained, never a
-// text holding more than one statement, never DDL; ANALYZE (which executes
-// the statement) only with [WithAnalyze], only for SELECT, inside a
-// read-only transaction that is rolled back. Plans put on spans have their
-// literals redacted.
+// Safety comes first, in layers that do not trust each other:
+//
+//   - Text rules: only SELECT, UPDATE, DELETE and INSERT ... SELECT are
+//     explained, never DDL, never a text that may hold a second statement
+//     or that the lexer cannot read with certainty.
+//   - The server enforces one statement: EXPLAIN always goes through an
+//     explicitly prepared statement on explain's own pool (MySQL/MariaDB
+//     COM_STMT_PREPARE, PostgreSQL Parse/Bind), whatever the application's
+//     driver does for its own queries (multiStatements, interpolateParams,
+//     lib/pq's simple protocol, pgx's simple_protocol mode), so a second
+//     statement is a server error, never an execution. On SQLite exactly one
+//     statement is compiled and a text with a tail is refused before it runs.
+//   - SQLite: explain's connection is read-only and opened on the database
+//     file, never with the application's DSN. In rollback-journal modes it
+//     is immutable (it takes no lock at all) and is opened for one explain
+//     and closed after it; in WAL mode one is kept open (readers never block
+//     writers, and it spares the application WAL recovery). Either way it
+//     never makes an application write fail with SQLITE_BUSY, whatever the
+//     application's DSN.
+//   - ANALYZE only on request (WithAnalyze), only for statements classed as
+//     analyzable, inside a read-only transaction that is rolled back, on a
+//     connection closed afterwards.
+//   - Bounds in bytes: a statement's text and arguments (counted by what
+//     they reach), the queue as a whole, the verdict cache.
+//
+// A statement refused by any layer is counted as skipped, with a reason,
+// in the sqlsight.explain.requests metric.
 //
 // # In the background
 //

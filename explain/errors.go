@@ -5,8 +5,10 @@ import "errors"
 var (
 	// ErrUnsafe is returned (wrapped, with the reason) for a statement that
 	// explain refuses to run: not a SELECT, UPDATE, DELETE or
-	// INSERT ... SELECT, more than one statement, or a text it cannot read
-	// with certainty.
+	// INSERT ... SELECT, more than one statement (as read by explain, or as
+	// found by SQLite when it compiled the text), or a text it cannot read
+	// with certainty. A second statement found by a MySQL or PostgreSQL
+	// server comes back as the server's own error.
 	ErrUnsafe = errors.New("explain: statement not safe to explain")
 	// ErrMissingArgs is returned when the statement has placeholders but no
 	// arguments were captured, and the server offers no generic plan.

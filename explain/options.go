@@ -20,6 +20,12 @@ const (
 	DefaultCacheSize    = 4096
 	DefaultFullScanRows = 1000.0
 	DefaultMaxPlanBytes = 8 << 10
+	// DefaultMaxQueueBytes bounds what the queued statements hold in all
+	// (texts and arguments); one statement may hold at most 64 KiB.
+	DefaultMaxQueueBytes = 4 << 20
+	// DefaultCacheBytes bounds what the cached verdicts hold in all (plans,
+	// findings, keys).
+	DefaultCacheBytes = 16 << 20
 )
 
 // FindingsHook is called by a worker on the EXPLAIN span (ctx carries it)
@@ -45,6 +51,8 @@ type config struct {
 	dedupeTTL      time.Duration
 	timeout        time.Duration
 	cacheSize      int
+	cacheBytes     int
+	queueBytes     int
 	analyze        bool
 	rawPlans       bool
 	fullScanRows   float64
@@ -63,6 +71,8 @@ func newConfig(opts []Option) *config {
 		dedupeTTL:    DefaultDedupeTTL,
 		timeout:      DefaultTimeout,
 		cacheSize:    DefaultCacheSize,
+		cacheBytes:   DefaultCacheBytes,
+		queueBytes:   DefaultMaxQueueBytes,
 		fullScanRows: DefaultFullScanRows,
 		maxPlanBytes: DefaultMaxPlanBytes,
 	}
@@ -145,10 +155,51 @@ func WithCacheSize(n int) Option {
 	})
 }
 
-// WithAnalyze runs EXPLAIN ANALYZE (PostgreSQL) or ANALYZE (MariaDB) for
-// SELECT statements that modify nothing, inside a read-only transaction that
-// is rolled back. ANALYZE executes the statement: turn it on knowingly.
-// Other statements, MySQL and SQLite are explained without it.
+// WithCacheBytes bounds the bytes the cached verdicts hold, counted by
+// what they reach (plan tree, texts, findings). A verdict larger than an
+// eighth of a cache shard's share is kept without its plan tree and raw
+// output. Default DefaultCacheBytes.
+func WithCacheBytes(n int) Option {
+	return optionFunc(func(c *config) {
+		if n > 0 {
+			c.cacheBytes = n
+		}
+	})
+}
+
+// WithMaxQueueBytes bounds the bytes the statements waiting for a worker
+// hold in all, counting arguments by what they reach (an 8 MB []int64
+// counts 8 MB); Submit drops (and counts) statements beyond it. Default
+// DefaultMaxQueueBytes.
+func WithMaxQueueBytes(n int) Option {
+	return optionFunc(func(c *config) {
+		if n > 0 {
+			c.queueBytes = n
+		}
+	})
+}
+
+// WithAnalyze makes the Sampler run the statement itself, to read actual
+// row counts and timings: EXPLAIN (ANALYZE, FORMAT JSON) on PostgreSQL,
+// ANALYZE FORMAT=JSON on MariaDB. ANALYZE executes the statement: turn it on
+// knowingly. Exactly this runs, on a connection of the Sampler's own pool:
+//
+//  1. BEGIN a READ ONLY transaction (database/sql's TxOptions.ReadOnly).
+//  2. Prepare the EXPLAIN ANALYZE text (one statement: the server refuses a
+//     second) and execute it with the statement's original arguments bound.
+//  3. ROLLBACK, whatever happened.
+//  4. Close the connection: what a rollback does not undo ends with the
+//     session (advisory locks, GET_LOCK, user variables, temporary tables).
+//     The catalog look-ups that follow use another connection.
+//
+// Only statements that every other rule lets EXPLAIN run and that the
+// classification calls analyzable are analyzed: a SELECT (or WITH ... SELECT)
+// that modifies nothing, with no INTO (a table, MySQL OUTFILE, DUMPFILE or
+// variables), no FOR UPDATE/SHARE or other locking read, and calling only
+// functions on the allow-list of side-effect-free built-ins. Everything else
+// (UPDATE, DELETE, INSERT ... SELECT), MySQL, SQLite and PostgreSQL generic
+// plans are explained without ANALYZE. A function with effects outside the
+// database that the allow-list was widened to accept is run by ANALYZE.
 func WithAnalyze() Option {
 	return optionFunc(func(c *config) { c.analyze = true })
 }

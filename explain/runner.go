@@ -3,6 +3,7 @@ package explain
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"strings"
 )
@@ -11,6 +12,9 @@ import (
 type runOptions struct {
 	analyze    bool
 	partitions *partitionCache // nil: no caching (Query)
+	// reconnect gives a connection for the catalog look-ups when the
+	// explain's own was discarded after ANALYZE; nil: no look-ups then.
+	reconnect func(context.Context) (*sql.Conn, error)
 }
 
 // explainOn explains one statement on conn, which must be a connection of
@@ -35,17 +39,28 @@ func explainOn(ctx context.Context, conn *sql.Conn, info serverInfo, st Statemen
 			return nil, ErrMissingArgs
 		}
 	}
-	analyze := ro.analyze && ck.class.analyzable() && !generic
+	// ANALYZE executes the statement: only what the classification calls
+	// analyzable (a SELECT that writes nothing, takes no row lock and has no
+	// INTO), and only where it is run in a read-only transaction.
+	analyze := ro.analyze && ck.class.analyzable() && !generic &&
+		(d == PostgreSQL || d == MariaDB)
 	var p *Plan
 	switch {
 	case d.isMySQLFamily():
-		p, err = explainMySQL(ctx, conn, d, ck.text, args, analyze && d == MariaDB)
+		p, err = explainMySQL(ctx, conn, d, ck.text, args, analyze)
 	case d == PostgreSQL:
 		p, err = explainPostgres(ctx, conn, ck.text, args, analyze, generic)
 	case d == SQLite:
-		p, err = explainSQLite(ctx, conn, ck.text, args)
+		p, err = explainSQLite(ctx, conn, ck.text, st.Args)
 	default:
 		return nil, ErrUnknownDialect
+	}
+	if analyze {
+		// The rollback undoes the transaction's writes, not the session's
+		// state: an advisory lock or GET_LOCK taken by the statement, user
+		// variables, temporary tables. They end with the session, so the
+		// connection is closed now, whatever the outcome.
+		discardConn(conn)
 	}
 	if err != nil {
 		return nil, err
@@ -57,6 +72,17 @@ func explainOn(ctx context.Context, conn *sql.Conn, info serverInfo, st Statemen
 	resolveAliases(p, desc.tables)
 	// Catalog facts make the verdict precise, but a plan without them is
 	// still a plan: their errors are not the statement's.
+	if analyze {
+		if ro.reconnect == nil {
+			return p, nil
+		}
+		fresh, err := ro.reconnect(ctx)
+		if err != nil {
+			return p, nil
+		}
+		defer fresh.Close()
+		conn = fresh
+	}
 	switch {
 	case d.isMySQLFamily():
 		enrichMySQL(ctx, conn, p, ro.partitions)
@@ -67,6 +93,13 @@ func explainOn(ctx context.Context, conn *sql.Conn, info serverInfo, st Statemen
 	}
 	adviseOn(ctx, conn, info, p, ck.text, args, generic) // advice.go: catalog facts, hypopg
 	return p, nil
+}
+
+// discardConn closes conn's driver connection instead of returning it to
+// the pool (database/sql closes a connection whose Raw call reports
+// driver.ErrBadConn).
+func discardConn(conn *sql.Conn) {
+	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 }
 
 // withTx runs fn in a read-only transaction that is always rolled back when

@@ -8,11 +8,17 @@ import (
 	"strings"
 )
 
-// explainPostgres runs EXPLAIN (FORMAT JSON) with the arguments as bind
-// parameters (the extended protocol plans the statement with their values,
-// so partition pruning shows as it happens for the application). Without
-// arguments it asks for a GENERIC_PLAN (PostgreSQL 16+); it never prepares
-// with NULLs, which plans nothing on partitioned tables.
+// explainPostgres runs EXPLAIN (FORMAT JSON) through an explicitly prepared
+// statement with the arguments as bind parameters: Parse refuses a text that
+// holds more than one statement ("cannot insert multiple commands into a
+// prepared statement"), whatever the driver does for unprepared queries (lib/pq
+// sends a query without arguments over the simple protocol, and pgx does for
+// every query with default_query_exec_mode=simple_protocol; a prepared
+// statement is executed over the extended protocol by both). The extended
+// protocol also plans the statement with the values, so partition pruning
+// shows as it happens for the application. Without arguments it asks for a
+// GENERIC_PLAN (PostgreSQL 16+); it never prepares with NULLs, which plans
+// nothing on partitioned tables.
 func explainPostgres(ctx context.Context, conn *sql.Conn, text string, args []any, analyze, generic bool) (*Plan, error) {
 	opts := "FORMAT JSON"
 	switch {
@@ -21,26 +27,21 @@ func explainPostgres(ctx context.Context, conn *sql.Conn, text string, args []an
 	case analyze:
 		opts = "ANALYZE, FORMAT JSON"
 	}
-	var data []byte
+	q := "EXPLAIN (" + opts + ") " + text
 	if generic {
-		// A generic plan must be asked for without values: bound NULLs would
-		// be planned as constants (and prune every partition). Over the
-		// extended protocol pgx insists on one value per placeholder, so
-		// with pgx the simple query protocol is used; the text was checked
-		// to hold exactly one statement.
-		out, handled, err := pgxSimpleQuery(ctx, conn, "EXPLAIN ("+opts+") "+text)
-		if handled {
-			if err != nil {
-				return nil, err
-			}
-			return parseGenericPlan(out)
-		}
+		return explainPostgresGeneric(ctx, conn, q)
 	}
-	err := withTx(ctx, conn, analyze, func(q interface {
+	var data []byte
+	err := withTx(ctx, conn, analyze, func(tx interface {
 		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 		PrepareContext(context.Context, string) (*sql.Stmt, error)
 	}) error {
-		rs, err := q.QueryContext(ctx, "EXPLAIN ("+opts+") "+text, args...)
+		stmt, err := tx.PrepareContext(ctx, q)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		rs, err := stmt.QueryContext(ctx, args...)
 		if err != nil {
 			return err
 		}
@@ -62,12 +63,7 @@ func explainPostgres(ctx context.Context, conn *sql.Conn, text string, args []an
 	if len(data) > maxPlanOutput {
 		return nil, errTooLargePlan(len(data))
 	}
-	p, err := parsePostgresJSON(data)
-	if err != nil {
-		return nil, err
-	}
-	p.Generic = generic
-	return p, nil
+	return parsePostgresJSON(data)
 }
 
 // enrichPostgres reads, for the relations of the plan, which partitioned
@@ -243,6 +239,38 @@ func pgTableRows(ctx context.Context, conn *sql.Conn, tables []string) (map[stri
 		}
 	}
 	return out, rs.Err()
+}
+
+// explainPostgresGeneric asks for a generic plan. It must be asked for
+// without values (bound NULLs would be planned as constants and prune every
+// partition), and both pgx and PostgreSQL insist on one value per placeholder
+// of a prepared statement, so the EXPLAIN is sent over the simple protocol,
+// which runs every statement of a text. It is therefore parsed first, on the
+// same connection, as a prepared statement: Parse refuses a text of more
+// than one statement and executes nothing, and the simple query that follows
+// is the same text on the same session, so the server splits it the same way.
+func explainPostgresGeneric(ctx context.Context, conn *sql.Conn, q string) (*Plan, error) {
+	stmt, err := conn.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if err := stmt.Close(); err != nil {
+		return nil, err
+	}
+	out, handled, err := pgxSimpleQuery(ctx, conn, q)
+	if handled {
+		if err != nil {
+			return nil, err
+		}
+		return parseGenericPlan(out)
+	}
+	// lib/pq and drivers like it send a query without arguments over the
+	// simple protocol.
+	var data []byte
+	if err := conn.QueryRowContext(ctx, q).Scan(&data); err != nil {
+		return nil, err
+	}
+	return parseGenericPlan(data)
 }
 
 func parseGenericPlan(data []byte) (*Plan, error) {

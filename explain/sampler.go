@@ -27,6 +27,8 @@ type Sampler struct {
 	limiter *tokenBucket
 	parts   *partitionCache
 	jobs    chan job
+	// queued is the bytes the statements in jobs hold (Statement.size).
+	queued atomic.Int64
 
 	// mu orders Submit's send against Close.
 	mu     sync.RWMutex
@@ -48,6 +50,7 @@ type Sampler struct {
 type job struct {
 	st     Statement
 	key    string
+	size   int
 	parent trace.SpanContext
 }
 
@@ -67,9 +70,12 @@ type Stats struct {
 	Errors    uint64 // explains that failed (the failure is cached)
 	Skipped   uint64 // refused: unsafe, too large, or submitted after Close
 	// CacheEntries and QueueLen are the current sizes of the verdict cache
-	// and the queue.
+	// and the queue; CacheBytes and QueueBytes what they hold, as counted
+	// against WithCacheBytes and WithMaxQueueBytes.
 	CacheEntries int
 	QueueLen     int
+	CacheBytes   int
+	QueueBytes   int
 }
 
 // New starts a Sampler's workers. connector must be the unwrapped connector
@@ -88,7 +94,7 @@ func New(connector driver.Connector, dialect Dialect, opts ...Option) *Sampler {
 		cfg:       cfg,
 		connector: connector,
 		hint:      hint,
-		cache:     newVerdictCache(cfg.cacheSize),
+		cache:     newVerdictCache(cfg.cacheSize, cfg.cacheBytes),
 		limiter:   newTokenBucket(cfg.rate, cfg.burst, nil),
 		parts:     newPartitionCache(1024, cfg.dedupeTTL),
 		jobs:      make(chan job, cfg.queueSize),
@@ -114,21 +120,22 @@ func (s *Sampler) Submit(ctx context.Context, st Statement) bool {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
-		return s.reject(ctx, OutcomeSkipped)
+		return s.skip(ctx, SkipClosed)
 	}
-	if st.size() > maxStatementBytes {
-		return s.reject(ctx, OutcomeSkipped)
+	size := st.size(maxStatementBytes)
+	if size > maxStatementBytes {
+		return s.skip(ctx, SkipTooLarge)
 	}
 	key := st.Fingerprint
 	if key == "" {
 		key = st.Query
 	}
 	now := time.Now()
-	switch s.cache.lookup(key, now, s.cfg.dedupeTTL) {
+	switch a, reason := s.cache.lookup(key, now, s.cfg.dedupeTTL); a {
 	case admitPending, admitFresh:
 		return s.reject(ctx, OutcomeCached)
 	case admitSkipped:
-		return s.reject(ctx, OutcomeSkipped)
+		return s.skip(ctx, reason)
 	}
 	if !s.limiter.allow() {
 		return s.reject(ctx, OutcomeDropped)
@@ -136,30 +143,44 @@ func (s *Sampler) Submit(ctx context.Context, st Statement) bool {
 	// The lexer costs microseconds: it runs after the rate limit, at most a
 	// few times a second, and its verdict on unsafe text is remembered.
 	if _, err := check(s.lexDialect(), st.Query); err != nil {
-		s.cache.skip(key)
-		return s.reject(ctx, OutcomeSkipped)
+		reason := skipReason(err, st.Query)
+		s.cache.skip(key, reason)
+		return s.skip(ctx, reason)
 	}
 	if !s.cache.reserve(key, now, s.cfg.dedupeTTL) {
 		return s.reject(ctx, OutcomeCached)
 	}
-	j := job{st: st.clone(), key: key, parent: trace.SpanContextFromContext(ctx)}
+	if s.queued.Add(int64(size)) > int64(s.cfg.queueBytes) {
+		s.queued.Add(-int64(size))
+		s.cache.release(key)
+		return s.reject(ctx, OutcomeDropped)
+	}
+	j := job{st: st.clone(), key: key, size: size, parent: trace.SpanContextFromContext(ctx)}
 	select {
 	case s.jobs <- j:
 		s.stats.queued.Add(1)
 		return true
 	default:
+		s.queued.Add(-int64(size))
 		s.cache.release(key)
 		return s.reject(ctx, OutcomeDropped)
 	}
 }
 
 func (s *Sampler) reject(ctx context.Context, outcome string) bool {
-	s.record(ctx, outcome)
+	s.record(ctx, outcome, "")
 	return false
 }
 
-// record counts an outcome in Stats and in the metric.
-func (s *Sampler) record(ctx context.Context, outcome string) {
+// skip rejects a statement as skipped, for reason (a Skip constant).
+func (s *Sampler) skip(ctx context.Context, reason string) bool {
+	s.record(ctx, OutcomeSkipped, reason)
+	return false
+}
+
+// record counts an outcome in Stats and in the metric; reason says why a
+// statement was skipped.
+func (s *Sampler) record(ctx context.Context, outcome, reason string) {
 	switch outcome {
 	case OutcomeDone:
 		s.stats.done.Add(1)
@@ -172,7 +193,7 @@ func (s *Sampler) record(ctx context.Context, outcome string) {
 	case OutcomeSkipped:
 		s.stats.skipped.Add(1)
 	}
-	s.metrics.count(ctx, outcome)
+	s.metrics.count(ctx, outcome, reason)
 }
 
 // lexDialect is the dialect Submit's safety check lexes with before the
@@ -203,6 +224,8 @@ func (s *Sampler) Stats() Stats {
 		Skipped:      s.stats.skipped.Load(),
 		CacheEntries: s.cache.len(),
 		QueueLen:     len(s.jobs),
+		CacheBytes:   s.cache.byteSize(),
+		QueueBytes:   int(s.queued.Load()),
 	}
 }
 
@@ -222,8 +245,9 @@ func (s *Sampler) Close() error {
 	for {
 		select {
 		case j := <-s.jobs:
+			s.queued.Add(-int64(j.size))
 			s.cache.release(j.key)
-			s.record(context.Background(), OutcomeDropped)
+			s.record(context.Background(), OutcomeDropped, "")
 			continue
 		default:
 		}
@@ -246,6 +270,7 @@ func (s *Sampler) work() {
 		case <-s.ctx.Done():
 			return
 		case j := <-s.jobs:
+			s.queued.Add(-int64(j.size))
 			s.process(j)
 		}
 	}
@@ -255,7 +280,7 @@ func (s *Sampler) work() {
 func (s *Sampler) process(j job) {
 	if s.ctx.Err() != nil {
 		s.cache.release(j.key)
-		s.record(context.Background(), OutcomeDropped)
+		s.record(context.Background(), OutcomeDropped, "")
 		return
 	}
 	name := "EXPLAIN"
@@ -271,7 +296,7 @@ func (s *Sampler) process(j job) {
 		// Closing, not failing: nothing to remember.
 		s.cache.release(j.key)
 		setError(span, v.Err)
-		s.record(ctx, OutcomeDropped)
+		s.record(ctx, OutcomeDropped, "")
 		return
 	}
 	s.cache.store(j.key, v, time.Now())
@@ -290,12 +315,13 @@ func (s *Sampler) process(j job) {
 		attrs = append(attrs, planAttributes(v.Plan)...)
 	}
 	span.SetAttributes(attrs...)
-	outcome := OutcomeDone
+	outcome, reason := OutcomeDone, ""
 	if v.Err != nil {
 		setError(span, v.Err)
 		outcome = OutcomeError
-		if errors.Is(v.Err, ErrUnsafe) {
-			outcome = OutcomeSkipped
+		if errors.Is(v.Err, ErrUnsafe) || errors.Is(v.Err, errSQLiteNoFile) {
+			outcome, reason = OutcomeSkipped, skipReason(v.Err, j.st.Query)
+			span.SetAttributes(AttrSkipReason.String(reason))
 		}
 	}
 	if s.cfg.hook != nil {
@@ -303,7 +329,7 @@ func (s *Sampler) process(j job) {
 	} else {
 		addFindings(span, v.Findings)
 	}
-	s.record(ctx, outcome)
+	s.record(ctx, outcome, reason)
 }
 
 // callHook runs the user's hook; a panic in it must not take the worker
@@ -335,7 +361,10 @@ func (s *Sampler) explain(ctx context.Context, st Statement) (v Verdict, info se
 		return Verdict{Err: err}, info
 	}
 	defer conn.Close()
-	p, err := explainOn(ctx, conn, info, st, runOptions{analyze: s.cfg.analyze, partitions: s.parts})
+	p, err := explainOn(ctx, conn, info, st, runOptions{analyze: s.cfg.analyze, partitions: s.parts, reconnect: db.Conn})
+	if info.dialect == SQLite {
+		releaseSQLiteConn(ctx, conn)
+	}
 	if err != nil {
 		return Verdict{Err: err}, info
 	}
@@ -348,7 +377,10 @@ func (s *Sampler) explain(ctx context.Context, st Statement) (v Verdict, info se
 }
 
 // pool opens the Sampler's own pool on first use and detects the server
-// once (a failed detection is retried on the next explain).
+// once (a failed detection is retried on the next explain). On SQLite the
+// pool's connections are opened by sqliteExplainConnector (read-only,
+// without locks in rollback-journal mode), and only a WAL connection is kept
+// idle (see releaseSQLiteConn).
 func (s *Sampler) pool(ctx context.Context) (*sql.DB, serverInfo, error) {
 	s.poolMu.Lock()
 	defer s.poolMu.Unlock()
@@ -359,17 +391,33 @@ func (s *Sampler) pool(ctx context.Context) (*sql.DB, serverInfo, error) {
 		if s.ctx.Err() != nil {
 			return nil, serverInfo{dialect: s.hint}, s.ctx.Err()
 		}
-		s.db = sql.OpenDB(s.connector)
-		s.db.SetMaxOpenConns(2)
-		s.db.SetMaxIdleConns(2)
-		s.db.SetConnMaxIdleTime(time.Minute)
+		s.openPool(s.hint == SQLite)
 	}
 	if !s.infoOK {
 		info, err := detectServer(ctx, s.db, s.hint)
 		if err != nil {
 			return nil, serverInfo{dialect: s.hint}, err
 		}
+		if info.dialect == SQLite && s.hint != SQLite {
+			// Told by the server, not the driver: the pool opened so far
+			// used the application's DSN.
+			_ = s.db.Close()
+			s.openPool(true)
+		}
 		s.info, s.infoOK = info, true
 	}
 	return s.db, s.info, nil
+}
+
+func (s *Sampler) openPool(sqlite bool) {
+	if sqlite {
+		s.db = sql.OpenDB(&sqliteExplainConnector{app: s.connector})
+		s.db.SetMaxOpenConns(2)
+		s.db.SetMaxIdleConns(1)
+		return
+	}
+	s.db = sql.OpenDB(s.connector)
+	s.db.SetMaxOpenConns(2)
+	s.db.SetMaxIdleConns(2)
+	s.db.SetConnMaxIdleTime(time.Minute)
 }

@@ -40,20 +40,150 @@ type Statement struct {
 // explain accepts, so that a full queue holds a bounded amount of memory.
 const maxStatementBytes = 64 << 10
 
-// size returns the bytes the statement's text and arguments hold.
-func (st *Statement) size() int {
-	n := len(st.Query) + len(st.Fingerprint) + len(st.Summary)
+// size returns the bytes the statement's text, arguments and table lists
+// hold, or a number above limit as soon as it passes limit (so its work is
+// bounded by limit, not by the size of an argument). Arguments are measured
+// by what they reach: an 8 MB []int64 bound to = ANY($1) counts 8 MB.
+func (st *Statement) size(limit int) int {
+	n := len(st.Query) + len(st.Fingerprint) + len(st.Summary) + len(st.Reason)
+	for _, t := range st.Tables {
+		n += 32 + len(t.Name) + len(t.Alias)
+	}
+	for _, c := range st.InColumns {
+		n += 32 + len(c.Qualifier) + len(c.Name)
+	}
 	for _, a := range st.Args {
+		if n > limit {
+			return n
+		}
+		n += 48 + len(a.Name) // the NamedValue itself
 		switch v := a.Value.(type) {
+		case nil, int64, float64, bool:
 		case string:
 			n += len(v)
 		case []byte:
 			n += len(v)
 		default:
-			n += 16
+			n += sizeOf(v, limit-n)
 		}
 	}
 	return n
+}
+
+// sizeOf returns the bytes reachable from v (what its slices, arrays, maps,
+// strings, pointers, interfaces and struct fields hold, unexported fields
+// included: a driver.Valuer or a pgx array type is measured by its content),
+// or a number above limit once the count passes limit. Every step counts at
+// least a pointer's size, so the walk ends after about limit/8 steps, cycles
+// included.
+func sizeOf(v any, limit int) int {
+	if v == nil {
+		return 0
+	}
+	w := sizer{limit: limit}
+	rv := reflect.ValueOf(v)
+	w.n = int(rv.Type().Size())
+	w.walk(rv)
+	return w.n
+}
+
+type sizer struct {
+	n, limit     int
+	steps, depth int
+}
+
+// maxSizerSteps bounds the walk whatever the types (zero-sized elements),
+// maxSizerDepth its recursion (a long linked list).
+const (
+	maxSizerSteps = 1 << 20
+	maxSizerDepth = 1 << 12
+)
+
+// over reports whether the walk must stop; passing the step budget counts
+// as passing the limit (fail closed).
+func (w *sizer) over() bool {
+	w.steps++
+	if (w.steps > maxSizerSteps || w.depth > maxSizerDepth) && w.n <= w.limit {
+		w.n = w.limit + 1
+	}
+	return w.n > w.limit
+}
+
+// walk adds what v references beyond its own inline size.
+func (w *sizer) walk(v reflect.Value) {
+	w.depth++
+	defer func() { w.depth-- }()
+	if w.over() {
+		return
+	}
+	switch v.Kind() {
+	case reflect.String:
+		w.n += v.Len()
+	case reflect.Slice:
+		if v.IsNil() {
+			return
+		}
+		et := v.Type().Elem()
+		w.n += v.Cap() * int(et.Size())
+		if hasRefs(et) {
+			for i := 0; i < v.Len() && !w.over(); i++ {
+				w.walk(v.Index(i))
+			}
+		}
+	case reflect.Array:
+		if hasRefs(v.Type().Elem()) {
+			for i := 0; i < v.Len() && !w.over(); i++ {
+				w.walk(v.Index(i))
+			}
+		}
+	case reflect.Map:
+		if v.IsNil() {
+			return
+		}
+		t := v.Type()
+		w.n += v.Len() * int(t.Key().Size()+t.Elem().Size()+8)
+		if hasRefs(t.Key()) || hasRefs(t.Elem()) {
+			it := v.MapRange()
+			for it.Next() && !w.over() {
+				w.walk(it.Key())
+				w.walk(it.Value())
+			}
+		}
+	case reflect.Pointer:
+		if v.IsNil() {
+			return
+		}
+		w.n += int(v.Type().Elem().Size())
+		w.walk(v.Elem())
+	case reflect.Interface:
+		if v.IsNil() {
+			return
+		}
+		e := v.Elem()
+		w.n += int(e.Type().Size())
+		w.walk(e)
+	case reflect.Struct:
+		for i := 0; i < v.NumField() && !w.over(); i++ {
+			w.walk(v.Field(i))
+		}
+	}
+}
+
+// hasRefs reports whether values of t reference memory outside themselves.
+func hasRefs(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.String, reflect.Slice, reflect.Map, reflect.Pointer, reflect.Interface:
+		return true
+	case reflect.Array:
+		return t.Len() > 0 && hasRefs(t.Elem())
+	case reflect.Struct:
+		for i := 0; i < t.NumField(); i++ {
+			if hasRefs(t.Field(i).Type) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // clone returns a copy of st that shares no mutable memory with it.

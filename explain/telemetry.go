@@ -26,6 +26,7 @@ const (
 	AttrFilesort     = attribute.Key("sqlsight.explain.uses_filesort")
 	AttrTemporary    = attribute.Key("sqlsight.explain.uses_temporary")
 	AttrFingerprint  = attribute.Key("sqlsight.query.fingerprint")
+	AttrSkipReason   = attribute.Key("sqlsight.explain.skip_reason")
 	AttrFindings     = attribute.Key("sqlsight.findings")
 	EventFinding     = "sqlsight.finding"
 	MetricRequests   = "sqlsight.explain.requests"
@@ -40,32 +41,125 @@ const (
 	OutcomeSkipped = "skipped"
 )
 
+// Reasons of a skipped request: the "reason" attribute of
+// sqlsight.explain.requests{outcome="skipped"}. The set is closed, so the
+// metric's cardinality is bounded.
+const (
+	// SkipMultipleStatements: the text holds (or may hold) more than one
+	// statement, or the database found a second one.
+	SkipMultipleStatements = "multiple_statements"
+	// SkipFunction: the statement calls a function that is not known to be
+	// free of side effects and cost.
+	SkipFunction = "function"
+	// SkipDDL: a schema change (CREATE, ALTER, DROP, ...).
+	SkipDDL = "ddl"
+	// SkipStatementKind: a statement that is neither a SELECT, UPDATE,
+	// DELETE nor INSERT ... SELECT (a plain INSERT, SET, CALL, ...).
+	SkipStatementKind = "statement_kind"
+	// SkipUnreadable: a text explain cannot read with certainty
+	// (unterminated string or comment, executable comment, ...).
+	SkipUnreadable = "unreadable"
+	// SkipTooLarge: text and arguments over the per-statement bound.
+	SkipTooLarge = "too_large"
+	// SkipNoFile: an SQLite database that is not a file (in memory).
+	SkipNoFile = "no_file"
+	// SkipClosed: submitted after Close.
+	SkipClosed = "closed"
+	// SkipUnsafe: refused for another reason.
+	SkipUnsafe = "unsafe"
+)
+
+var skipReasons = []string{SkipMultipleStatements, SkipFunction, SkipDDL, SkipStatementKind,
+	SkipUnreadable, SkipTooLarge, SkipNoFile, SkipClosed, SkipUnsafe}
+
+// skipReason names why err refused query, from the closed set above. The
+// refusals come from several layers (the text rules, the server, the
+// SQLite tail check), so it reads their messages rather than their types.
+func skipReason(err error, query string) string {
+	switch {
+	case errors.Is(err, ErrTooLarge):
+		return SkipTooLarge
+	case errors.Is(err, errSQLiteNoFile):
+		return SkipNoFile
+	case errors.Is(err, errSQLiteTail):
+		return SkipMultipleStatements
+	}
+	msg := strings.ToLower(err.Error())
+	switch {
+	case strings.Contains(msg, "more than one statement"), strings.Contains(msg, "semicolon"),
+		strings.Contains(msg, ";"), strings.Contains(msg, "multiple statements"):
+		return SkipMultipleStatements
+	case strings.Contains(msg, "function"):
+		return SkipFunction
+	case strings.Contains(msg, "only select"), strings.Contains(msg, "statement kind"):
+		if isDDL(query) {
+			return SkipDDL
+		}
+		return SkipStatementKind
+	case strings.Contains(msg, "unterminated"), strings.Contains(msg, "comment"), strings.Contains(msg, "lexer"),
+		strings.Contains(msg, "unbalanced"), strings.Contains(msg, "empty statement"), strings.Contains(msg, "too long"),
+		strings.Contains(msg, "reading the statement"), strings.Contains(msg, "end of the statement"):
+		return SkipUnreadable
+	}
+	return SkipUnsafe
+}
+
+// isDDL reports whether the first word of q (after spaces and opening
+// parentheses) starts a schema change.
+func isDDL(q string) bool {
+	q = strings.TrimLeft(q, " \t\r\n(")
+	end := strings.IndexFunc(q, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') })
+	if end < 0 {
+		end = len(q)
+	}
+	switch strings.ToUpper(q[:end]) {
+	case "CREATE", "ALTER", "DROP", "TRUNCATE", "RENAME", "GRANT", "REVOKE", "COMMENT", "REINDEX", "VACUUM":
+		return true
+	}
+	return false
+}
+
 // instruments are the Sampler's metrics, with the attribute options built
 // once so that counting allocates nothing of ours.
 type instruments struct {
 	requests metric.Int64Counter
 	options  map[string][]metric.AddOption
+	skipped  map[string][]metric.AddOption // by reason
 }
 
 func newInstruments(mp metric.MeterProvider) *instruments {
 	m := mp.Meter(instrumentationName)
 	c, err := m.Int64Counter(MetricRequests,
-		metric.WithDescription("EXPLAIN requests by outcome: done, cached, dropped, error, skipped"),
+		metric.WithDescription("EXPLAIN requests by outcome: done, cached, dropped, error, skipped (with a reason)"),
 		metric.WithUnit("{request}"))
 	if err != nil {
 		c = nil
 	}
-	in := &instruments{requests: c, options: map[string][]metric.AddOption{}}
+	in := &instruments{requests: c, options: map[string][]metric.AddOption{}, skipped: map[string][]metric.AddOption{}}
 	for _, o := range []string{OutcomeDone, OutcomeCached, OutcomeDropped, OutcomeError, OutcomeSkipped} {
 		in.options[o] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(attribute.String("outcome", o)))}
+	}
+	for _, r := range skipReasons {
+		in.skipped[r] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(
+			attribute.String("outcome", OutcomeSkipped), attribute.String("reason", r)))}
 	}
 	return in
 }
 
-func (in *instruments) count(ctx context.Context, outcome string) {
-	if in.requests != nil {
-		in.requests.Add(ctx, 1, in.options[outcome]...)
+// count adds one request; reason is read for the skipped outcome only.
+func (in *instruments) count(ctx context.Context, outcome, reason string) {
+	if in.requests == nil {
+		return
 	}
+	if outcome == OutcomeSkipped {
+		opts, ok := in.skipped[reason]
+		if !ok {
+			opts = in.skipped[SkipUnsafe]
+		}
+		in.requests.Add(ctx, 1, opts...)
+		return
+	}
+	in.requests.Add(ctx, 1, in.options[outcome]...)
 }
 
 func systemAttr(d Dialect) attribute.KeyValue {
@@ -156,6 +250,8 @@ func errorClass(err error) string {
 		return "too_large"
 	case errors.Is(err, errNoConnector):
 		return "no_connector"
+	case errors.Is(err, errSQLiteNoFile):
+		return "no_file"
 	case errors.Is(err, ErrInternal):
 		return "internal"
 	}
