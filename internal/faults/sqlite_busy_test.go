@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sqlsight/sqlsight/explain"
+	"github.com/sqlsight/sqlsight/internal/testenv"
 	"github.com/sqlsight/sqlsight/sqltrace"
 )
 
@@ -19,9 +20,9 @@ import (
 func TestSQLiteDefaultDSNWritesNeverBusy(t *testing.T) {
 	for _, journal := range []string{"delete", "wal"} {
 		t.Run(journal, func(t *testing.T) {
-			tel := newTelemetry(t)
+			tel := testenv.NewTelemetry(t)
 			path := filepath.Join(t.TempDir(), "app.db")
-			db, err := sqltrace.Open("sqlite", path, tel.options(
+			db, err := sqltrace.Open("sqlite", path, options(tel,
 				sqltrace.WithSlowThreshold(time.Nanosecond), // every read qualifies
 				sqltrace.WithExplain(explain.WithDedupeTTL(time.Nanosecond), explain.WithRateLimit(1e6, 1000)),
 			)...)
@@ -56,7 +57,7 @@ func TestSQLiteDefaultDSNWritesNeverBusy(t *testing.T) {
 			if failed > 0 {
 				t.Errorf("%d of 1800 writes failed, first: %v", failed, first)
 			}
-			done := tel.counter(t, explain.MetricRequests, "outcome", explain.OutcomeDone)
+			done := tel.Counter(t, explain.MetricRequests, "outcome", explain.OutcomeDone)
 			if done < 20 {
 				t.Errorf("only %d explains ran alongside the writes", done)
 			}
