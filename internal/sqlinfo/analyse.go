@@ -65,6 +65,7 @@ func analyse(toks []token, info *Info) {
 		expectName bool // the next identifier is a table name
 		lastTable  = -1
 		skipToEnd  bool // rest of statement is a DDL/EXEC body
+		fromDepth  = -1 // depth of the FROM whose list is being read
 	)
 	info.Statements = 0
 	startOfStatement := true
@@ -132,6 +133,9 @@ func analyse(toks []token, info *Info) {
 			continue
 		case (up == "FROM" || up == "INTO" || up == "ONLY") && !inFunction:
 			inFromList = up == "FROM"
+			if inFromList {
+				fromDepth = t.depth
+			}
 			expectName = true
 			continue
 		case up == "JOIN":
@@ -140,7 +144,7 @@ func analyse(toks []token, info *Info) {
 		case clauseEnd[up]:
 			inFromList = false
 			expectName = false
-		case t.value == "," && inFromList && t.depth == toksDepthOfFrom(toks, i):
+		case t.value == "," && inFromList && t.depth == fromDepth:
 			expectName = true
 			continue
 		}
@@ -197,16 +201,6 @@ func analyse(toks []token, info *Info) {
 	case KindUpdate, KindDelete:
 		info.SingleRowWrite = hasWhere(toks) && len(info.InColumns) == 0
 	}
-}
-
-// toksDepthOfFrom returns the depth of the nearest FROM before toks[i].
-func toksDepthOfFrom(toks []token, i int) int {
-	for j := i; j >= 0; j-- {
-		if toks[j].upper == "FROM" {
-			return toks[j].depth
-		}
-	}
-	return -1
 }
 
 // ddlSummary renders "CREATE TABLE name" for the DDL starting at toks[i].

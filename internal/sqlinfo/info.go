@@ -30,8 +30,18 @@ type ColumnRef struct {
 type Info struct {
 	// Fingerprint is a 16-digit hex hash of the normalized statement.
 	Fingerprint string
-	// Sanitized is the text with literals replaced by '?' and comments removed.
+	// Sanitized is the text with literals replaced by '?' and comments
+	// removed; a list of literals after IN is one '?' ("IN (?)"), and VALUES
+	// rows that repeat the first row's shape with other values are dropped.
+	// When Redacted, it holds only SQL keywords and '?'.
 	Sanitized string
+	// Redacted is set when the text could not be read with certainty (an
+	// unterminated string or comment, a comment inside a comment, a literal
+	// syntax the reader does not know, a backslash whose meaning depends on
+	// a server setting): Sanitized, Summary, the tables and the fingerprint
+	// then come from the keywords only, so that no literal can leak. Such a
+	// statement is never explained.
+	Redacted bool
 	// Summary is the db.query.summary, e.g. "SELECT review".
 	Summary string
 	// Operation is the db.operation.name when the statement has exactly one
@@ -44,6 +54,7 @@ type Info struct {
 	InColumns  []ColumnRef
 	Kind       Kind
 	// ValuesRows is the number of row tuples after VALUES in an INSERT.
+	// It is not part of the ShapeKey contract beyond 1 versus more.
 	ValuesRows int
 	// InsertSelect is true for INSERT ... SELECT.
 	InsertSelect bool
