@@ -199,10 +199,10 @@ func redact(query string, d Dialect) (sanitized, code string) {
 // comments, with go-sqllexer.
 func analyseCode(code string, d Dialect) *Info {
 	lex := sqllexer.New(code, sqllexer.WithDBMS(lexerDBMS(d)))
-	var (
-		toks  []token
-		depth int
-	)
+	var depth int
+	// About one significant token per 6 bytes: growing the slice copies
+	// it, which dominated long texts.
+	toks := make([]token, 0, len(code)/6+8)
 	for pos := 0; ; {
 		t := lex.Scan()
 		if t == nil || t.Type == sqllexer.EOF {
