@@ -435,7 +435,7 @@ func (desc *description) resolve(c ColumnRef) (TableRef, bool) {
 // describeStatement reads the statement and merges what the caller knew.
 func describeStatement(d Dialect, st Statement) description {
 	var desc description
-	if s := scan(d, st.Query); s.problem == "" {
+	if s, _, err := read(d, st.Query); err == nil {
 		desc = describe(d, s.tokens)
 	}
 	for _, t := range st.Tables {

@@ -52,6 +52,7 @@ type config struct {
 	tracerProvider trace.TracerProvider
 	meterProvider  metric.MeterProvider
 	hook           FindingsHook
+	pureFunctions  []string // WithPureFunctions, in options_functions.go
 }
 
 func newConfig(opts []Option) *config {

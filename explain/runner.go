@@ -11,6 +11,7 @@ import (
 type runOptions struct {
 	analyze    bool
 	partitions *partitionCache // nil: no caching (Query)
+	pure       []string        // functions the user declared pure
 }
 
 // explainOn explains one statement on conn, which must be a connection of
@@ -18,7 +19,7 @@ type runOptions struct {
 // statement first, whatever the caller checked before: defence in depth.
 func explainOn(ctx context.Context, conn *sql.Conn, info serverInfo, st Statement, ro runOptions) (*Plan, error) {
 	d := info.dialect
-	ck, err := check(d, st.Query)
+	ck, err := checkWith(d, st.Query, ro.pure)
 	if err != nil {
 		return nil, err
 	}

@@ -135,7 +135,7 @@ func (s *Sampler) Submit(ctx context.Context, st Statement) bool {
 	}
 	// The lexer costs microseconds: it runs after the rate limit, at most a
 	// few times a second, and its verdict on unsafe text is remembered.
-	if _, err := check(s.lexDialect(), st.Query); err != nil {
+	if _, err := checkWith(s.lexDialect(), st.Query, s.cfg.pureFunctions); err != nil {
 		s.cache.skip(key)
 		return s.reject(ctx, OutcomeSkipped)
 	}
@@ -335,7 +335,7 @@ func (s *Sampler) explain(ctx context.Context, st Statement) (v Verdict, info se
 		return Verdict{Err: err}, info
 	}
 	defer conn.Close()
-	p, err := explainOn(ctx, conn, info, st, runOptions{analyze: s.cfg.analyze, partitions: s.parts})
+	p, err := explainOn(ctx, conn, info, st, runOptions{analyze: s.cfg.analyze, partitions: s.parts, pure: s.cfg.pureFunctions})
 	if err != nil {
 		return Verdict{Err: err}, info
 	}

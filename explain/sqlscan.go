@@ -1,10 +1,13 @@
 package explain
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/DataDog/go-sqllexer"
+
+	"github.com/sqlsight/sqlsight/internal/sqlinfo"
 )
 
 // token is one significant token of a statement (no spaces, no comments).
@@ -17,8 +20,8 @@ type token struct {
 // scanned is a statement read by the lexer.
 type scanned struct {
 	tokens []token
-	// text is the statement to send: the original text without a single
-	// trailing ';' (and whatever comments follow it).
+	// text is the statement to send: the original text without trailing
+	// semicolons and spaces.
 	text string
 	// placeholders counts bind placeholders (?, $n, :name, @name).
 	placeholders int
@@ -30,11 +33,12 @@ type scanned struct {
 const maxTokens = 1 << 16
 
 // scan lexes q for dialect d and checks that it holds exactly one statement
-// that explain can read with certainty.
+// that explain can read with certainty. check and describeStatement scan
+// the reader's text (see read), never the application's.
 func scan(d Dialect, q string) scanned {
 	s := scanned{text: q}
 	lx := d.lexer(q)
-	depth, semicolons, afterSemicolon := 0, 0, false
+	depth := 0
 	for {
 		t := lx.Scan()
 		if t.Type == sqllexer.EOF {
@@ -76,15 +80,7 @@ func scan(d Dialect, q string) scanned {
 			}
 		}
 		if t.Type == sqllexer.PUNCTUATION && t.Value == ";" {
-			semicolons++
-			if semicolons > 1 {
-				s.problem = "more than one statement"
-				return s
-			}
-			afterSemicolon = true
-			continue
-		}
-		if afterSemicolon {
+			// read has cut the trailing ones: any other may end a statement.
 			s.problem = "more than one statement"
 			return s
 		}
@@ -111,14 +107,6 @@ func scan(d Dialect, q string) scanned {
 		s.problem = "unbalanced parentheses"
 		return s
 	}
-	if semicolons == 1 {
-		text, ok := cutTrailingSemicolon(d, q, len(s.tokens))
-		if !ok {
-			s.problem = "cannot locate the end of the statement"
-			return s
-		}
-		s.text = text
-	}
 	return s
 }
 
@@ -141,41 +129,6 @@ func countPlaceholders(d Dialect, t *sqllexer.Token) int {
 		return strings.Count(t.Value, "?")
 	}
 	return 0
-}
-
-// cutTrailingSemicolon returns q without its one trailing ';' and what
-// follows it (comments, spaces). want is the number of significant tokens
-// before the ';'. It tries each ';' of the text in turn and keeps the first
-// prefix that lexes to exactly those tokens, so a ';' inside a string or a
-// comment is never taken for the end.
-func cutTrailingSemicolon(d Dialect, q string, want int) (string, bool) {
-	for off := 0; ; {
-		i := strings.IndexByte(q[off:], ';')
-		if i < 0 {
-			return "", false
-		}
-		i += off
-		prefix := q[:i]
-		p := scanPrefix(d, prefix)
-		if p.problem == "" && len(p.tokens) == want {
-			return prefix, true
-		}
-		off = i + 1
-	}
-}
-
-// scanPrefix lexes a candidate statement prefix; it never recurses into
-// cutTrailingSemicolon because a prefix with a ';' is refused.
-func scanPrefix(d Dialect, q string) scanned {
-	if strings.IndexByte(q, ';') >= 0 {
-		// The prefix may legitimately hold ';' inside strings or comments.
-		s := scan(d, q)
-		if s.problem == "" && s.text != q {
-			s.problem = "semicolon"
-		}
-		return s
-	}
-	return scan(d, q)
 }
 
 // stmtKind is what a statement does, as far as explain cares.
@@ -259,8 +212,9 @@ func classify(toks []token) classification {
 		c.kind = kindSelect
 		// SELECT ... INTO creates a table (PostgreSQL) or writes a file or
 		// variables (MySQL): refused, whatever EXPLAIN would do with it.
-		for j := main + 1; j < len(toks); j++ {
-			if toks[j].depth == m.depth && isWord(toks[j], "INTO") {
+		// Anywhere: MySQL takes (SELECT ...) INTO OUTFILE too.
+		for j := range toks {
+			if isWord(toks[j], "INTO") {
 				c.kind = kindOther
 				return c
 			}
@@ -312,23 +266,100 @@ func isCommand(t token) bool {
 type checked struct {
 	scanned
 	class classification
+	// functions are the functions the statement calls.
+	functions []string
 }
+
+// errFunction is wrapped (with ErrUnsafe) in the error of a statement that
+// calls a function not known to be free of side effects.
+var errFunction = errors.New("calls a function not known to be free of side effects")
 
 // check lexes and classifies q and refuses what explain must never run.
 // Whatever goes wrong in reading the text, the statement is refused.
-func check(d Dialect, q string) (ck checked, err error) {
+func check(d Dialect, q string) (checked, error) { return checkWith(d, q, nil) }
+
+// checkWith is check with more functions the user declared pure
+// (WithPureFunctions).
+func checkWith(d Dialect, q string, pure []string) (ck checked, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			ck, err = checked{}, fmt.Errorf("%w: %w reading the statement", ErrUnsafe, ErrInternal)
 		}
 	}()
-	s := scan(d, q)
-	if s.problem != "" {
-		return checked{}, fmt.Errorf("%w: %s", ErrUnsafe, s.problem)
+	s, info, err := read(d, q)
+	if err != nil {
+		return checked{}, err
+	}
+	if info.UnnamedCall {
+		return checked{}, fmt.Errorf("%w: %w: a call whose function cannot be named", ErrUnsafe, errFunction)
+	}
+	for _, f := range info.Functions {
+		if !sqlinfo.SafeFunction(readerDialect(d), f) && !declaredPure(pure, f) {
+			return checked{}, fmt.Errorf("%w: %w: %s", ErrUnsafe, errFunction, f)
+		}
 	}
 	c := classify(s.tokens)
 	if c.kind == kindOther {
 		return checked{}, fmt.Errorf("%w: only SELECT, UPDATE, DELETE and INSERT ... SELECT are explained", ErrUnsafe)
 	}
-	return checked{scanned: s, class: c}, nil
+	return checked{scanned: s, class: c, functions: info.Functions}, nil
+}
+
+func declaredPure(pure []string, f string) bool {
+	for _, p := range pure {
+		if p == f || strings.ToLower(p) == f {
+			return true
+		}
+	}
+	return false
+}
+
+// readerDialect is the dialect of sqlsight's SQL reader for d.
+func readerDialect(d Dialect) sqlinfo.Dialect {
+	switch {
+	case d.isMySQLFamily():
+		return sqlinfo.MySQL
+	case d == PostgreSQL:
+		return sqlinfo.PostgreSQL
+	case d == SQLite:
+		return sqlinfo.SQLite
+	}
+	return ""
+}
+
+// oneStatement returns q without trailing spaces and semicolons, and false
+// when a ';' remains: then it may hold a second statement, whatever a
+// tokenizer thinks of the quotes and comments around it. This rule is a
+// byte scan on purpose: no reading of the text can defeat it. A statement
+// with a ';' inside a literal or a comment is not explained (rare; the cost
+// of a rule that cannot be fooled).
+func oneStatement(q string) (string, bool) {
+	text := strings.TrimRight(q, " \t\n\r\f\v;")
+	return text, strings.IndexByte(text, ';') < 0
+}
+
+// read applies the text rules to q and reads it with sqlsight's SQL reader,
+// which redacts (and so refuses here) any text it can read two ways. The
+// tokens are those of the reader's text, where each literal is a 0 and each
+// comment a space: go-sqllexer cannot be misled by a literal or a comment
+// into missing a call or a keyword. scanned.text is the text to send.
+func read(d Dialect, q string) (scanned, *sqlinfo.Info, error) {
+	text, ok := oneStatement(q)
+	if !ok {
+		return scanned{}, nil, fmt.Errorf("%w: ';' inside the text (more than one statement, or one in a literal or comment)", ErrUnsafe)
+	}
+	// MySQL runs the text of /*! ... */ and /*M! ... */ comments.
+	if d.isMySQLFamily() && (strings.Contains(text, "/*!") || strings.Contains(text, "/*M!") || strings.Contains(text, "/*+")) {
+		return scanned{}, nil, fmt.Errorf("%w: executable comment", ErrUnsafe)
+	}
+	info, code := sqlinfo.ParseCode(text, readerDialect(d))
+	if info.Redacted {
+		return scanned{}, nil, fmt.Errorf("%w: a text that can be read two ways (quotes, comments, escapes)", ErrUnsafe)
+	}
+	s := scan(d, code)
+	if s.problem != "" {
+		return scanned{}, nil, fmt.Errorf("%w: %s", ErrUnsafe, s.problem)
+	}
+	s.text = text
+	return s, info, nil
 }

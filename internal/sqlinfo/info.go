@@ -61,6 +61,14 @@ type Info struct {
 	// Statements is the number of statements in the text (a trailing ';'
 	// does not start one).
 	Statements int
+	// Functions lists the functions the statement calls, each once:
+	// lower-cased (PostgreSQL keeps a quoted name's case), qualified when
+	// the text qualifies them ("pg_catalog.lower"). Type names written like
+	// calls (varchar(10)) are listed too. See SafeFunction.
+	Functions []string
+	// UnnamedCall is set when something reads like a call whose name
+	// cannot be read with certainty.
+	UnnamedCall bool
 	// SingleRowWrite is true for writes that change at most one row per
 	// execution as far as the text shows: INSERT ... VALUES with one tuple,
 	// UPDATE/DELETE with a WHERE clause that has no IN list.

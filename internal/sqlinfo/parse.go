@@ -59,6 +59,15 @@ func Parse(query string, d Dialect) *Info {
 	return info
 }
 
+// ParseCode is Parse that also returns the text it analysed: the statement
+// with each literal replaced by 0 (spaced) and each comment by a space, in
+// the same structure as the original when the Info is not Redacted. A
+// reader that must not be misled by literals (explain's safety checks)
+// lexes that text instead of the original.
+func ParseCode(query string, d Dialect) (*Info, string) {
+	return parse(query, d)
+}
+
 // parse is Parse that also returns the code it analysed (for tests: no
 // literal may reach it).
 func parse(query string, d Dialect) (*Info, string) {
@@ -245,6 +254,7 @@ func analyseCode(code string, d Dialect) *Info {
 	info := &Info{}
 	info.Fingerprint, info.ValuesRows = fingerprint(toks)
 	analyse(toks, info)
+	info.Functions, info.UnnamedCall = calls(toks, d)
 	return info
 }
 
