@@ -164,7 +164,11 @@ type classification struct {
 	writes bool
 }
 
-// analyzable reports whether EXPLAIN ANALYZE may run the statement.
+// analyzable reports whether EXPLAIN ANALYZE may run the statement: a
+// SELECT that passed check (one statement, a text read one way only, every
+// function called known to be free of side effects, no INTO anywhere) and
+// that has no locking clause (FOR UPDATE, FOR NO KEY UPDATE, FOR SHARE,
+// FOR KEY SHARE, LOCK IN SHARE MODE) and no data-modifying CTE.
 func (c classification) analyzable() bool { return c.kind == kindSelect && !c.writes }
 
 // isWord reports whether t is the bare word w (keyword or identifier, not a
