@@ -218,7 +218,7 @@ func classify(toks []token) classification {
 		// variables (MySQL): refused, whatever EXPLAIN would do with it.
 		// Anywhere: MySQL takes (SELECT ...) INTO OUTFILE too.
 		for j := range toks {
-			if isWord(toks[j], "INTO") {
+			if isWord(toks[j], "INTO") && !(j > 0 && insertsInto(toks[j-1])) {
 				c.kind = kindOther
 				return c
 			}
@@ -255,6 +255,17 @@ func classify(toks []token) classification {
 		c.writes = true
 	}
 	return c
+}
+
+// insertsInto reports whether INTO after t belongs to an INSERT, REPLACE
+// or MERGE (of a data-modifying CTE), not to SELECT ... INTO.
+func insertsInto(t token) bool {
+	for _, w := range [...]string{"INSERT", "REPLACE", "MERGE", "IGNORE", "LOW_PRIORITY", "HIGH_PRIORITY", "DELAYED"} {
+		if isWord(t, w) {
+			return true
+		}
+	}
+	return false
 }
 
 func isCommand(t token) bool {
