@@ -95,12 +95,39 @@ func analyse(toks []token, info *Info) {
 			continue
 		}
 		up := t.upper
+		if up == "COPY" && (i == 0 || toks[i-1].value == ";") {
+			// COPY t [(columns)] FROM STDIN / TO ...: the table, not STDIN.
+			part := t.value
+			if i+1 < len(toks) && isNameTok(toks[i+1]) {
+				name := unquote(toks[i+1].value)
+				part += " " + name
+				info.Tables = append(info.Tables, TableRef{Name: name})
+			}
+			sum.add(part)
+			ops = append(ops, up)
+			skipToEnd = true
+			continue
+		}
+		if up == "RENAME" && (i == 0 || toks[i-1].value == ";") && i+1 < len(toks) && toks[i+1].upper == "TABLE" {
+			sum.add(t.value + " " + toks[i+1].value) // MySQL's RENAME TABLE a TO b
+			ops = append(ops, up)
+			if len(ops) == 1 {
+				info.Kind = KindDDL
+			}
+			ddlTables(toks, i, info)
+			skipToEnd = true
+			continue
+		}
 		switch {
 		case t.typ == sqllexer.COMMAND || (up == "REPLACE" && (i == 0 || toks[i-1].value == ";")):
 			switch up {
 			case "CREATE", "ALTER", "DROP", "TRUNCATE":
 				sum.add(ddlSummary(toks, i))
 				ops = append(ops, up)
+				if len(ops) == 1 {
+					info.Kind = KindDDL
+				}
+				ddlTables(toks, i, info)
 				skipToEnd = true
 				continue
 			case "EXEC", "EXECUTE", "CALL":

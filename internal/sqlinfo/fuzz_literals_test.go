@@ -117,6 +117,12 @@ func sameShapeResult(a, b *Info) string {
 		return "IN columns"
 	case a.SingleRowWrite != b.SingleRowWrite:
 		return "single-row write"
+	case a.Catalog != b.Catalog:
+		return "catalog"
+	case fmt.Sprint(a.DDLTables, a.DDLAllTables) != fmt.Sprint(b.DDLTables, b.DDLAllTables):
+		return "DDL tables"
+	case fmt.Sprint(a.Functions, a.UnnamedCall) != fmt.Sprint(b.Functions, b.UnnamedCall):
+		return "functions"
 	}
 	return ""
 }

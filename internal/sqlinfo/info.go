@@ -10,6 +10,8 @@ const (
 	KindInsert
 	KindUpdate
 	KindDelete
+	// KindDDL is CREATE, ALTER, DROP, TRUNCATE and RENAME TABLE.
+	KindDDL
 )
 
 // TableRef is a table as written in FROM, JOIN, INTO or UPDATE.
@@ -69,6 +71,21 @@ type Info struct {
 	// UnnamedCall is set when something reads like a call whose name
 	// cannot be read with certainty.
 	UnnamedCall bool
+	// Catalog is set when the statement reads system catalogs only
+	// (information_schema, pg_catalog and pg_* relations, mysql,
+	// performance_schema, sys, sqlite_*), or names no table at all
+	// (SELECT VERSION(), SELECT 1, SET ...): not the application's data,
+	// so no plan finding, index suggestion, N+1 or duplicate. Never set
+	// for DDL or a Redacted text.
+	Catalog bool
+	// DDLTables are the tables a KindDDL statement may change the indexes
+	// or columns of (CREATE/DROP INDEX, ALTER TABLE, CREATE/DROP TABLE,
+	// TRUNCATE, RENAME TABLE): unqualified, unquoted, lower-case.
+	DDLTables []string
+	// DDLAllTables is set for DDL whose table the text does not name
+	// (PostgreSQL's and SQLite's DROP INDEX name, ALTER INDEX): any
+	// table's cached verdicts may be stale.
+	DDLAllTables bool
 	// SingleRowWrite is true for writes that change at most one row per
 	// execution as far as the text shows: INSERT ... VALUES with one tuple,
 	// UPDATE/DELETE with a WHERE clause that has no IN list.

@@ -114,6 +114,7 @@ func parse(query string, d Dialect) (*Info, string) {
 		info := analyseCode(code, d)
 		info.Sanitized = san
 		info.Redacted = true
+		info.Catalog = false // which tables it reads is not known
 		return info, code
 	}
 	info := analyseCode(code.String(), d)
@@ -254,6 +255,7 @@ func analyseCode(code string, d Dialect) *Info {
 	info := &Info{}
 	info.Fingerprint, info.ValuesRows = fingerprint(toks)
 	analyse(toks, info)
+	finish(toks, d, info)
 	info.Functions, info.UnnamedCall = calls(toks, d)
 	return info
 }

@@ -9,7 +9,8 @@ var shapeSeed = maphash.MakeSeed()
 // after IN, the number of VALUES rows beyond the first that repeat its
 // shape) have the same key, and texts with the same key have the same
 // Parse result in Fingerprint, Sanitized, Redacted, Summary, Operation,
-// Collection, Tables, Kind, InColumns and SingleRowWrite. Whitespace and
+// Collection, Tables, Kind, InColumns, SingleRowWrite, Catalog, DDLTables,
+// DDLAllTables, Functions and UnnamedCall. Whitespace and
 // names count as written (Sanitized keeps them). A text Parse would redact
 // is keyed by all its bytes.
 //
