@@ -37,28 +37,30 @@ func shapeAndValues(query string, d Dialect, withValues bool) (uint64, uint64) {
 	if withValues {
 		v.SetSeed(shapeSeed)
 	}
+	// Code between two skipped pieces is hashed as one run of source bytes
+	// (with its length, so the encoding is prefix-free): the sanitized and
+	// analysed texts are those bytes too.
 	n := newNormalizer(query, d)
+	run := 0
 	for {
 		k, a, b := n.next()
 		if k == tokEOF {
 			break
 		}
-		h.WriteByte(byte(k))
 		switch k {
-		case tokLiteral, tokList, tokRows:
-			// Skipped: all literals read alike, as do lists and extra rows
-			// (whose number beyond the first counts, as a marker).
-			if withValues {
+		case tokLiteral, tokList, tokRows, tokComment:
+			writeLen(&h, a-run)
+			h.WriteString(query[run:a])
+			h.WriteByte(byte(k))
+			run = b
+			if withValues && k != tokComment {
 				writeLen(&v, b-a)
 				v.WriteString(query[a:b])
 			}
-		case tokComment:
-			// Comments are dropped; their place is kept (a space).
-		default:
-			writeLen(&h, b-a)
-			h.WriteString(query[a:b])
 		}
 	}
+	writeLen(&h, len(query)-run)
+	h.WriteString(query[run:])
 	if doubtful(&n.sc) {
 		var r maphash.Hash
 		r.SetSeed(shapeSeed)
