@@ -5,21 +5,15 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/DataDog/go-sqllexer"
-
 	"github.com/sqlsight/sqlsight/internal/sqlinfo"
 )
 
-// token is one significant token of a statement (no spaces, no comments).
-type token struct {
-	typ   sqllexer.TokenType
-	val   string
-	depth int // parenthesis depth at the token ('(' counts before, ')' after)
-}
-
-// scanned is a statement read by the lexer.
+// scanned is a statement read by sqlsight's SQL reader (internal/sqlinfo),
+// the same reader that sanitizes and summarizes every statement.
 type scanned struct {
-	tokens []token
+	// tokens is the reading of the statement's code: its literals as 0,
+	// without comments.
+	tokens *sqlinfo.Reading
 	// text is the statement to send: the original text without trailing
 	// semicolons and spaces.
 	text string
@@ -29,106 +23,11 @@ type scanned struct {
 	problem string
 }
 
-// maxTokens bounds the work spent on one statement.
-const maxTokens = 1 << 16
-
-// scan lexes q for dialect d and checks that it holds exactly one statement
-// that explain can read with certainty. check and describeStatement scan
-// the reader's text (see read), never the application's.
+// scan reads q for dialect d and checks that it holds exactly one statement
+// that explain can read with certainty.
 func scan(d Dialect, q string) scanned {
-	s := scanned{text: q}
-	lx := d.lexer(q)
-	depth := 0
-	for {
-		t := lx.Scan()
-		if t.Type == sqllexer.EOF {
-			break
-		}
-		if t.Value == "" {
-			s.problem = "lexer made no progress"
-			return s
-		}
-		switch t.Type {
-		case sqllexer.SPACE:
-			continue
-		case sqllexer.COMMENT:
-			// MySQL needs whitespace after "--" for a comment: "--1" is
-			// minus minus one, and what the lexer would call a comment is code.
-			if d.isMySQLFamily() && strings.HasPrefix(t.Value, "--") && len(t.Value) > 2 && !isSpaceByte(t.Value[2]) {
-				s.problem = "ambiguous '--' comment"
-				return s
-			}
-			continue
-		case sqllexer.MULTILINE_COMMENT:
-			// MySQL runs the text of /*! ... */ and /*M! ... */ comments.
-			if d.isMySQLFamily() && (strings.HasPrefix(t.Value, "/*!") || strings.HasPrefix(t.Value, "/*M!") || strings.HasPrefix(t.Value, "/*+")) {
-				s.problem = "executable comment"
-				return s
-			}
-			continue
-		case sqllexer.ERROR, sqllexer.INCOMPLETE_STRING:
-			s.problem = "unterminated string, identifier or comment"
-			return s
-		case sqllexer.STRING:
-			// A backslash changes where a string ends under some server
-			// settings (NO_BACKSLASH_ESCAPES, standard_conforming_strings):
-			// with a ';' in the same literal, the statement count would
-			// depend on settings explain cannot see.
-			if strings.IndexByte(t.Value, '\\') >= 0 && strings.IndexByte(t.Value, ';') >= 0 {
-				s.problem = "string literal with backslash and ';'"
-				return s
-			}
-		}
-		if t.Type == sqllexer.PUNCTUATION && t.Value == ";" {
-			// read has cut the trailing ones: any other may end a statement.
-			s.problem = "more than one statement"
-			return s
-		}
-		if len(s.tokens) >= maxTokens {
-			s.problem = "statement too long"
-			return s
-		}
-		tk := token{typ: t.Type, val: t.Value, depth: depth}
-		switch {
-		case t.Type == sqllexer.PUNCTUATION && t.Value == "(":
-			depth++
-		case t.Type == sqllexer.PUNCTUATION && t.Value == ")":
-			depth--
-			tk.depth = depth
-		}
-		s.tokens = append(s.tokens, tk)
-		s.placeholders += countPlaceholders(d, t)
-	}
-	if len(s.tokens) == 0 {
-		s.problem = "empty statement"
-		return s
-	}
-	if depth != 0 {
-		s.problem = "unbalanced parentheses"
-		return s
-	}
-	return s
-}
-
-func isSpaceByte(b byte) bool {
-	return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\f' || b == '\v'
-}
-
-// countPlaceholders counts the bind placeholders a token holds.
-func countPlaceholders(d Dialect, t *sqllexer.Token) int {
-	switch t.Type {
-	case sqllexer.POSITIONAL_PARAMETER, sqllexer.BIND_PARAMETER:
-		return 1
-	case sqllexer.OPERATOR:
-		switch d {
-		case PostgreSQL:
-			return 0 // '?' is a jsonb operator there
-		case SQLite:
-			return strings.Count(t.Value, "?") + strings.Count(t.Value, ":") // ?, ?NNN, :name
-		}
-		return strings.Count(t.Value, "?")
-	}
-	return 0
+	r := sqlinfo.Read(q, readerDialect(d))
+	return scanned{tokens: r, text: q, placeholders: r.Placeholders(), problem: r.Problem()}
 }
 
 // stmtKind is what a statement does, as far as explain cares.
@@ -171,110 +70,21 @@ type classification struct {
 // FOR KEY SHARE, LOCK IN SHARE MODE) and no data-modifying CTE.
 func (c classification) analyzable() bool { return c.kind == kindSelect && !c.writes }
 
-// isWord reports whether t is the bare word w (keyword or identifier, not a
-// quoted identifier or a string), case-insensitively.
-func isWord(t token, w string) bool {
-	switch t.typ {
-	case sqllexer.STRING, sqllexer.QUOTED_IDENT, sqllexer.NUMBER, sqllexer.POSITIONAL_PARAMETER, sqllexer.BIND_PARAMETER:
-		return false
+// classify says what the statement does.
+func classify(r *sqlinfo.Reading) classification {
+	c := r.Classify()
+	k := kindOther
+	switch c.Kind {
+	case sqlinfo.KindSelect:
+		k = kindSelect
+	case sqlinfo.KindUpdate:
+		k = kindUpdate
+	case sqlinfo.KindDelete:
+		k = kindDelete
+	case sqlinfo.KindInsert:
+		k = kindInsertSelect
 	}
-	return strings.EqualFold(t.val, w)
-}
-
-func isPunct(t token, p string) bool {
-	return t.typ == sqllexer.PUNCTUATION && t.val == p
-}
-
-// classify says what the statement does. It only reads tokens.
-func classify(toks []token) classification {
-	var c classification
-	i := 0
-	for i < len(toks) && isPunct(toks[i], "(") {
-		i++
-	}
-	if i >= len(toks) {
-		return c
-	}
-	start := toks[i]
-	main := i
-	if isWord(start, "WITH") {
-		// The CTE bodies and column lists sit in parentheses; the main
-		// statement is the first command at the WITH's own depth.
-		main = -1
-		for j := i + 1; j < len(toks); j++ {
-			if toks[j].depth == start.depth && isCommand(toks[j]) {
-				main = j
-				break
-			}
-		}
-		if main < 0 {
-			return c
-		}
-	}
-	switch m := toks[main]; {
-	case isWord(m, "SELECT"):
-		c.kind = kindSelect
-		// SELECT ... INTO creates a table (PostgreSQL) or writes a file or
-		// variables (MySQL): refused, whatever EXPLAIN would do with it.
-		// Anywhere: MySQL takes (SELECT ...) INTO OUTFILE too.
-		for j := range toks {
-			if isWord(toks[j], "INTO") && !(j > 0 && insertsInto(toks[j-1])) {
-				c.kind = kindOther
-				return c
-			}
-		}
-	case isWord(m, "UPDATE"):
-		c.kind = kindUpdate
-	case isWord(m, "DELETE"):
-		c.kind = kindDelete
-	case isWord(m, "INSERT"):
-		// Only INSERT ... SELECT: a VALUES (or SET) list before any SELECT
-		// makes it a plain insert.
-		for j := main + 1; j < len(toks); j++ {
-			t := toks[j]
-			if t.depth == m.depth && (isWord(t, "VALUES") || isWord(t, "VALUE") || isWord(t, "SET") || isWord(t, "DEFAULT")) {
-				break
-			}
-			if isWord(t, "SELECT") || (isWord(t, "WITH") && t.typ == sqllexer.CTE_INDICATOR) {
-				c.kind = kindInsertSelect
-				break
-			}
-		}
-	}
-	for j, t := range toks {
-		if j == main {
-			continue
-		}
-		if isWord(t, "INSERT") || isWord(t, "UPDATE") || isWord(t, "DELETE") || isWord(t, "MERGE") ||
-			isWord(t, "REPLACE") && j+1 < len(toks) && isWord(toks[j+1], "INTO") ||
-			isWord(t, "SHARE") || isWord(t, "LOCK") {
-			c.writes = true
-		}
-	}
-	if c.kind != kindSelect {
-		c.writes = true
-	}
-	return c
-}
-
-// insertsInto reports whether INTO after t belongs to an INSERT, REPLACE
-// or MERGE (of a data-modifying CTE), not to SELECT ... INTO.
-func insertsInto(t token) bool {
-	for _, w := range [...]string{"INSERT", "REPLACE", "MERGE", "IGNORE", "LOW_PRIORITY", "HIGH_PRIORITY", "DELAYED"} {
-		if isWord(t, w) {
-			return true
-		}
-	}
-	return false
-}
-
-func isCommand(t token) bool {
-	for _, w := range [...]string{"SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "VALUES", "TABLE"} {
-		if isWord(t, w) {
-			return true
-		}
-	}
-	return false
+	return classification{kind: k, writes: c.Writes}
 }
 
 // checked is a statement that passed the safety checks.
@@ -355,7 +165,7 @@ func oneStatement(q string) (string, bool) {
 
 // read applies the text rules to q and reads it with sqlsight's SQL reader,
 // which redacts (and so refuses here) any text it can read two ways. The
-// tokens are those of the reader's text, where each literal is a 0 and each
+// tokens are those of the reader's code, where each literal is a 0 and each
 // comment a space: go-sqllexer cannot be misled by a literal or a comment
 // into missing a call or a keyword. scanned.text is the text to send.
 func read(d Dialect, q string) (scanned, *sqlinfo.Info, error) {
@@ -367,14 +177,12 @@ func read(d Dialect, q string) (scanned, *sqlinfo.Info, error) {
 	if d.isMySQLFamily() && (strings.Contains(text, "/*!") || strings.Contains(text, "/*M!") || strings.Contains(text, "/*+")) {
 		return scanned{}, nil, fmt.Errorf("%w: executable comment", ErrUnsafe)
 	}
-	info, code := sqlinfo.ParseCode(text, readerDialect(d))
-	if info.Redacted {
-		return scanned{}, nil, fmt.Errorf("%w: a text that can be read two ways (quotes, comments, escapes)", ErrUnsafe)
-	}
-	s := scan(d, code)
+	s := scan(d, text)
 	if s.problem != "" {
 		return scanned{}, nil, fmt.Errorf("%w: %s", ErrUnsafe, s.problem)
 	}
-	s.text = text
-	return s, info, nil
+	return s, s.tokens.Info, nil
 }
+
+// maxTokens bounds the work spent on one statement or plan expression.
+const maxTokens = sqlinfo.MaxTokens

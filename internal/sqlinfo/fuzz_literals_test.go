@@ -52,8 +52,8 @@ func FuzzLiterals(f *testing.F) {
 		}
 		qa, litsA := fill(parts, dialect, a)
 		qb, litsB := fill(parts, dialect, b)
-		ia, codeA := parse(qa, dialect)
-		ib, codeB := parse(qb, dialect)
+		ia, codeA, _ := parse(qa, dialect)
+		ib, codeB, _ := parse(qb, dialect)
 		if !ia.Redacted && !ib.Redacted {
 			if ia.Fingerprint != ib.Fingerprint {
 				t.Fatalf("%s: fingerprints differ for the same statement with other literals:\n%q\n%q", dialectName(dialect), qa, qb)

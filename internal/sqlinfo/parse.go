@@ -55,7 +55,7 @@ func lexerDBMS(d Dialect) sqllexer.DBMSType {
 // makes of the text, and texts that differ in literal values only give the
 // same Info (the contract ShapeKey relies on).
 func Parse(query string, d Dialect) *Info {
-	info, _ := parse(query, d)
+	info, _, _ := parse(query, d)
 	return info
 }
 
@@ -65,12 +65,13 @@ func Parse(query string, d Dialect) *Info {
 // reader that must not be misled by literals (explain's safety checks)
 // lexes that text instead of the original.
 func ParseCode(query string, d Dialect) (*Info, string) {
-	return parse(query, d)
+	info, code, _ := parse(query, d)
+	return info, code
 }
 
-// parse is Parse that also returns the code it analysed (for tests: no
-// literal may reach it).
-func parse(query string, d Dialect) (*Info, string) {
+// parse is Parse that also returns the code it analysed (no literal may
+// reach it) and its tokens.
+func parse(query string, d Dialect) (*Info, string, []token) {
 	n := newNormalizer(query, d)
 	var sanitized, code strings.Builder
 	sanitized.Grow(len(query))
@@ -111,19 +112,19 @@ func parse(query string, d Dialect) (*Info, string) {
 	}
 	if doubtful(&n.sc) {
 		san, code := redact(query, d)
-		info := analyseCode(code, d)
+		info, toks := analyseCode(code, d)
 		info.Sanitized = san
 		info.Redacted = true
 		info.Catalog = false // which tables it reads is not known
-		return info, code
+		return info, code, toks
 	}
-	info := analyseCode(code.String(), d)
+	info, toks := analyseCode(code.String(), d)
 	info.Sanitized = strings.TrimSpace(sanitized.String())
 	info.ValuesRows += n.skippedRows
 	if info.Kind == KindInsert {
 		info.SingleRowWrite = !info.InsertSelect && info.ValuesRows == 1
 	}
-	return info, code.String()
+	return info, code.String(), toks
 }
 
 // writeDoubleQuoted writes an SQLite `name` or [name] as "name".
@@ -207,7 +208,7 @@ func redact(query string, d Dialect) (sanitized, code string) {
 
 // analyseCode reads the structure of code, a text without literals or
 // comments, with go-sqllexer.
-func analyseCode(code string, d Dialect) *Info {
+func analyseCode(code string, d Dialect) (*Info, []token) {
 	lex := sqllexer.New(code, sqllexer.WithDBMS(lexerDBMS(d)))
 	var depth int
 	// About one significant token per 6 bytes: growing the slice copies
@@ -257,7 +258,7 @@ func analyseCode(code string, d Dialect) *Info {
 	analyse(toks, info)
 	finish(toks, d, info)
 	info.Functions, info.UnnamedCall = calls(toks, d)
-	return info
+	return info, toks
 }
 
 func isLiteral(t sqllexer.TokenType) bool {

@@ -47,7 +47,7 @@ var hostileTexts = []struct {
 func TestSanitizerFailsClosed(t *testing.T) {
 	for _, tc := range hostileTexts {
 		t.Run(tc.name, func(t *testing.T) {
-			info, code := parse(tc.query, tc.dialect)
+			info, code, _ := parse(tc.query, tc.dialect)
 			if info.Redacted != tc.redacted {
 				t.Errorf("redacted = %v, want %v (sanitized %q)", info.Redacted, tc.redacted, info.Sanitized)
 			}
