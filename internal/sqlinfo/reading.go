@@ -130,7 +130,7 @@ func (r *Reading) Classify() Class {
 		// Anywhere: MySQL takes (SELECT ...) INTO OUTFILE too.
 		for j := range toks {
 			if isWord(toks[j], "INTO") && !(j > 0 && insertsInto(toks[j-1])) {
-				c.Kind = KindOther
+				c.Kind, c.Writes = KindOther, true
 				return c
 			}
 		}
