@@ -130,6 +130,25 @@ func checkWith(d Dialect, q string, pure []string) (ck checked, err error) {
 	return checked{scanned: s, class: c, functions: info.Functions}, nil
 }
 
+// Reasons a statement is skipped, for a reason attribute next to the
+// "skipped" outcome of sqlsight.explain.requests.
+const (
+	skipFunction = "function" // calls a function not on the allow-list
+	skipUnsafe   = "unsafe"   // any other refusal of check
+)
+
+// skipReason names why check refused a statement ("" if err is not a
+// refusal).
+func skipReason(err error) string {
+	switch {
+	case errors.Is(err, errFunction):
+		return skipFunction
+	case errors.Is(err, ErrUnsafe):
+		return skipUnsafe
+	}
+	return ""
+}
+
 func declaredPure(pure []string, f string) bool {
 	for _, p := range pure {
 		if p == f || strings.ToLower(p) == f {

@@ -242,6 +242,12 @@ func TestFunctionAllowList(t *testing.T) {
 			t.Errorf("%s: check(%q) = %v without the option", tt.d, tt.query, err)
 		}
 	}
+	// The sampler can tell a function refusal from the others.
+	_, errF := check(MySQL, "SELECT SLEEP(1)")
+	_, errU := check(MySQL, "SELECT 1; SELECT 2")
+	if skipReason(errF) != skipFunction || skipReason(errU) != skipUnsafe || skipReason(nil) != "" {
+		t.Errorf("skip reasons %q %q", skipReason(errF), skipReason(errU))
+	}
 	// The option reaches the config.
 	if c := newConfig([]Option{WithPureFunctions("a", "b")}); len(c.pureFunctions) != 2 {
 		t.Errorf("pure functions %q", c.pureFunctions)
