@@ -41,6 +41,8 @@ var hostileTexts = []struct {
 	{"mysql -- without space", MySQL, "SELECT a--1, 'secret' FROM t", []string{"secret"}, true},
 	{"quote inside a quoted name", PostgreSQL, `SELECT t."it's" FROM t WHERE a = 'secret'`, []string{"secret"}, false},
 	{"quote inside a bracket name", SQLite, `SELECT [it's] FROM t WHERE a = 'secret'`, []string{"secret"}, false},
+	{"sqlite double-quoted string", SQLite, `SELECT * FROM "users" WHERE email = "alice@example.com" OR name = "Bob Smith"`,
+		[]string{"alice", "example", "Bob"}, false},
 	{"signed numbers", "", "SELECT -123456, +654321, -.987654 FROM t", []string{"123456", "654321", "987654"}, false},
 }
 

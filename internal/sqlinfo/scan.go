@@ -122,7 +122,14 @@ func (s *scanner) read() (tokKind, int, int) {
 		if s.d == MySQL { // a string unless ANSI_QUOTES: a literal either way
 			return tokLiteral, i, s.quoted(i, '"', s.escapes, true)
 		}
-		return tokQuoted, i, s.quoted(i, '"', false, false)
+		end := s.quoted(i, '"', false, false)
+		// SQLite reads "x" as a string when no column is named x (a
+		// misfeature applications rely on: WHERE email = "a@b.c"). A quoted
+		// text that is not a plain name is taken for a literal.
+		if s.d == SQLite && end > i+1 && !plainName(q[i+1:end-1]) {
+			return tokLiteral, i, end
+		}
+		return tokQuoted, i, end
 	case c == '`' && s.d != PostgreSQL:
 		return tokQuoted, i, s.quoted(i, '`', false, false)
 	case c == '[' && s.d == SQLite:
@@ -184,6 +191,20 @@ func (s *scanner) stringPrefix(w string) (escapes, ambiguous, ok bool) {
 		return s.escapes && plain, plain, true
 	}
 	return false, false, false
+}
+
+// plainName reports whether s could be a name written without quotes
+// (letters, digits, '_', '$', non-ASCII), not starting with a digit.
+func plainName(s string) bool {
+	if s == "" || isDigit(s[0]) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isWordByte(s[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func lineEnd(q string, i int) int {
