@@ -39,8 +39,10 @@ type scanner struct {
 	ambiguous bool
 	// doubt is set when the text cannot be read with certainty.
 	doubt bool
-	// bounds hashes every token's kind and end, to compare readings.
-	bounds uint64
+	// bounds hashes every token's kind and end, to compare readings, when
+	// trackBounds is set.
+	bounds      uint64
+	trackBounds bool
 }
 
 func newScanner(q string, d Dialect) scanner {
@@ -51,19 +53,41 @@ func newScanner(q string, d Dialect) scanner {
 // a server setting about backslashes.
 func backslashMatters(d Dialect) bool { return d != SQLite }
 
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
-}
+// Byte classes, looked up in one table: the scanner's inner loops run on
+// every execution (ShapeKey).
+const (
+	clsSpace = 1 << iota
+	clsDigit
+	clsLetter
+	clsWord // continues an unquoted name: letters, digits, '_', '$', non-ASCII
+)
 
-func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+var byteClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		switch {
+		case b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\f' || b == '\v':
+			t[c] = clsSpace
+		case '0' <= b && b <= '9':
+			t[c] = clsDigit | clsWord
+		case 'a' <= b|0x20 && b|0x20 <= 'z':
+			t[c] = clsLetter | clsWord
+		case b == '_' || b == '$' || b >= 0x80:
+			t[c] = clsWord
+		}
+	}
+	return t
+}()
 
-func isLetter(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
+func isSpace(c byte) bool { return byteClass[c]&clsSpace != 0 }
+
+func isDigit(c byte) bool { return byteClass[c]&clsDigit != 0 }
+
+func isLetter(c byte) bool { return byteClass[c]&clsLetter != 0 }
 
 // isWordByte reports whether c continues an unquoted name (or a number,
 // which is then not one the scanner knows).
-func isWordByte(c byte) bool {
-	return isLetter(c) || isDigit(c) || c == '_' || c == '$' || c >= 0x80
-}
+func isWordByte(c byte) bool { return byteClass[c]&clsWord != 0 }
 
 func (s *scanner) isWordStart(c byte) bool {
 	return isLetter(c) || c == '_' || c >= 0x80 || c == '$' && s.d == MySQL
@@ -73,7 +97,9 @@ func (s *scanner) isWordStart(c byte) bool {
 func (s *scanner) next() (tokKind, int, int) {
 	k, start, end := s.read()
 	s.pos = end
-	s.bounds = (s.bounds^uint64(end)<<4^uint64(k))*1099511628211 + 1
+	if s.trackBounds {
+		s.bounds = (s.bounds^uint64(end)<<4^uint64(k))*1099511628211 + 1
+	}
 	return k, start, end
 }
 
@@ -353,6 +379,7 @@ func doubtful(s *scanner) bool {
 	// compare where every token ends.
 	a, b := newScanner(s.q, s.d), newScanner(s.q, s.d)
 	b.escapes = !a.escapes
+	a.trackBounds, b.trackBounds = true, true
 	for {
 		if k, _, _ := a.next(); k == tokEOF {
 			break
