@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/sqlsight/sqlsight/internal/sqlinfo"
 	"strings"
 )
 
@@ -275,42 +276,14 @@ func (a *analyser) walkWithLimit(fn func(n *Node, limit float64)) {
 }
 
 // selectColumns reads the select list of a plain SELECT: ok only when
-// every item is a column (qualified or not, with or without an alias), so
-// that the columns a covering index needs are known.
+// every item is a column, so that the columns a covering index needs are
+// known.
 func selectColumns(d Dialect, q string) ([]ColumnRef, bool) {
-	s := scan(d, q)
-	if s.problem != "" || len(s.tokens) == 0 || !isWord(s.tokens[0], "SELECT") {
+	r := sqlinfo.Read(q, readerDialect(d))
+	if r.Problem() != "" {
 		return nil, false
 	}
-	toks := s.tokens
-	i := 1
-	for i < len(toks) && (isWord(toks[i], "DISTINCT") || isWord(toks[i], "ALL")) {
-		i++
-	}
-	var cols []ColumnRef
-	for i < len(toks) {
-		t := toks[i]
-		if !isIdentTok(t) || strings.HasSuffix(t.val, "*") {
-			return nil, false
-		}
-		cols = addColumn(cols, columnRef(d, t.val))
-		i++
-		if i < len(toks) && isWord(toks[i], "AS") {
-			i++
-		}
-		if i < len(toks) && isIdentTok(toks[i]) && !isWord(toks[i], "FROM") {
-			i++ // alias
-		}
-		switch {
-		case i < len(toks) && isPunct(toks[i], ","):
-			i++
-		case i < len(toks) && isWord(toks[i], "FROM"):
-			return cols, true
-		default:
-			return nil, false
-		}
-	}
-	return nil, false
+	return r.SelectColumns()
 }
 
 // adviseOn reads the catalog facts suggestions need (indexes with their

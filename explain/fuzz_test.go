@@ -82,14 +82,11 @@ func FuzzCheck(f *testing.F) {
 			}
 			// What is sent is one statement, and reads the same again.
 			again := scan(d, ck.text)
-			if again.problem != "" || len(again.tokens) != len(ck.tokens) {
-				t.Fatalf("%s: accepted %q, but the text to send %q re-scans as %q (%d tokens, want %d)",
-					d, q, ck.text, again.problem, len(again.tokens), len(ck.tokens))
+			if again.problem != "" || again.tokens.Info.Fingerprint != ck.tokens.Info.Fingerprint {
+				t.Fatalf("%s: accepted %q, but the text to send %q re-scans as %q", d, q, ck.text, again.problem)
 			}
-			for _, tk := range ck.tokens {
-				if isPunct(tk, ";") {
-					t.Fatalf("%s: accepted %q with a ';' token", d, q)
-				}
+			if strings.Contains(ck.text, ";") {
+				t.Fatalf("%s: accepted %q with a ';'", d, q)
 			}
 			describeStatement(d, Statement{Query: q})
 		}

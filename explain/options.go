@@ -61,6 +61,7 @@ type config struct {
 	meterProvider  metric.MeterProvider
 	hook           FindingsHook
 	advice         adviceConfig // options_advice.go
+	pureFunctions  []string     // WithPureFunctions, in options_functions.go
 }
 
 func newConfig(opts []Option) *config {

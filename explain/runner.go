@@ -15,6 +15,7 @@ type runOptions struct {
 	// reconnect gives a connection for the catalog look-ups when the
 	// explain's own was discarded after ANALYZE; nil: no look-ups then.
 	reconnect func(context.Context) (*sql.Conn, error)
+	pure      []string // functions the user declared pure
 }
 
 // explainOn explains one statement on conn, which must be a connection of
@@ -22,7 +23,7 @@ type runOptions struct {
 // statement first, whatever the caller checked before: defence in depth.
 func explainOn(ctx context.Context, conn *sql.Conn, info serverInfo, st Statement, ro runOptions) (*Plan, error) {
 	d := info.dialect
-	ck, err := check(d, st.Query)
+	ck, err := checkWith(d, st.Query, ro.pure)
 	if err != nil {
 		return nil, err
 	}

@@ -142,7 +142,7 @@ func (s *Sampler) Submit(ctx context.Context, st Statement) bool {
 	}
 	// The lexer costs microseconds: it runs after the rate limit, at most a
 	// few times a second, and its verdict on unsafe text is remembered.
-	if _, err := check(s.lexDialect(), st.Query); err != nil {
+	if _, err := checkWith(s.lexDialect(), st.Query, s.cfg.pureFunctions); err != nil {
 		reason := skipReason(err, st.Query)
 		s.cache.skip(key, reason)
 		return s.skip(ctx, reason)
@@ -361,7 +361,7 @@ func (s *Sampler) explain(ctx context.Context, st Statement) (v Verdict, info se
 		return Verdict{Err: err}, info
 	}
 	defer conn.Close()
-	p, err := explainOn(ctx, conn, info, st, runOptions{analyze: s.cfg.analyze, partitions: s.parts, reconnect: db.Conn})
+	p, err := explainOn(ctx, conn, info, st, runOptions{analyze: s.cfg.analyze, partitions: s.parts, reconnect: db.Conn, pure: s.cfg.pureFunctions})
 	if info.dialect == SQLite {
 		releaseSQLiteConn(ctx, conn)
 	}

@@ -4,15 +4,17 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"reflect"
+
+	"github.com/sqlsight/sqlsight/internal/sqlinfo"
 )
 
 // TableRef is a table as written in FROM, JOIN, UPDATE or INTO. A
 // schema-qualified name keeps its schema in Name.
-type TableRef struct{ Name, Alias string }
+type TableRef = sqlinfo.TableRef
 
 // ColumnRef is a column as written. Qualifier is the table name or alias in
 // front of it, "" when the column is unqualified.
-type ColumnRef struct{ Qualifier, Name string }
+type ColumnRef = sqlinfo.ColumnRef
 
 // Statement is what the hot path hands over to be explained.
 type Statement struct {

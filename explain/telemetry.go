@@ -77,6 +77,10 @@ var skipReasons = []string{SkipMultipleStatements, SkipFunction, SkipDDL, SkipSt
 // SQLite tail check), so it reads their messages rather than their types.
 func skipReason(err error, query string) string {
 	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, errFunction):
+		return SkipFunction
 	case errors.Is(err, ErrTooLarge):
 		return SkipTooLarge
 	case errors.Is(err, errSQLiteNoFile):

@@ -65,6 +65,7 @@ func analyse(toks []token, info *Info) {
 		expectName bool // the next identifier is a table name
 		lastTable  = -1
 		skipToEnd  bool // rest of statement is a DDL/EXEC body
+		fromDepth  = -1 // depth of the FROM whose list is being read
 	)
 	info.Statements = 0
 	startOfStatement := true
@@ -94,12 +95,39 @@ func analyse(toks []token, info *Info) {
 			continue
 		}
 		up := t.upper
+		if up == "COPY" && (i == 0 || toks[i-1].value == ";") {
+			// COPY t [(columns)] FROM STDIN / TO ...: the table, not STDIN.
+			part := t.value
+			if i+1 < len(toks) && isNameTok(toks[i+1]) {
+				name := unquote(toks[i+1].value)
+				part += " " + name
+				info.Tables = append(info.Tables, TableRef{Name: name})
+			}
+			sum.add(part)
+			ops = append(ops, up)
+			skipToEnd = true
+			continue
+		}
+		if up == "RENAME" && (i == 0 || toks[i-1].value == ";") && i+1 < len(toks) && toks[i+1].upper == "TABLE" {
+			sum.add(t.value + " " + toks[i+1].value) // MySQL's RENAME TABLE a TO b
+			ops = append(ops, up)
+			if len(ops) == 1 {
+				info.Kind = KindDDL
+			}
+			ddlTables(toks, i, info)
+			skipToEnd = true
+			continue
+		}
 		switch {
 		case t.typ == sqllexer.COMMAND || (up == "REPLACE" && (i == 0 || toks[i-1].value == ";")):
 			switch up {
 			case "CREATE", "ALTER", "DROP", "TRUNCATE":
 				sum.add(ddlSummary(toks, i))
 				ops = append(ops, up)
+				if len(ops) == 1 {
+					info.Kind = KindDDL
+				}
+				ddlTables(toks, i, info)
 				skipToEnd = true
 				continue
 			case "EXEC", "EXECUTE", "CALL":
@@ -132,6 +160,9 @@ func analyse(toks []token, info *Info) {
 			continue
 		case (up == "FROM" || up == "INTO" || up == "ONLY") && !inFunction:
 			inFromList = up == "FROM"
+			if inFromList {
+				fromDepth = t.depth
+			}
 			expectName = true
 			continue
 		case up == "JOIN":
@@ -140,7 +171,7 @@ func analyse(toks []token, info *Info) {
 		case clauseEnd[up]:
 			inFromList = false
 			expectName = false
-		case t.value == "," && inFromList && t.depth == toksDepthOfFrom(toks, i):
+		case t.value == "," && inFromList && t.depth == fromDepth:
 			expectName = true
 			continue
 		}
@@ -197,16 +228,6 @@ func analyse(toks []token, info *Info) {
 	case KindUpdate, KindDelete:
 		info.SingleRowWrite = hasWhere(toks) && len(info.InColumns) == 0
 	}
-}
-
-// toksDepthOfFrom returns the depth of the nearest FROM before toks[i].
-func toksDepthOfFrom(toks []token, i int) int {
-	for j := i; j >= 0; j-- {
-		if toks[j].upper == "FROM" {
-			return toks[j].depth
-		}
-	}
-	return -1
 }
 
 // ddlSummary renders "CREATE TABLE name" for the DDL starting at toks[i].

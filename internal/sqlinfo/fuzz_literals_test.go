@@ -31,6 +31,10 @@ func FuzzLiterals(f *testing.F) {
 		{"SELECT x FROM t WHERE a = \x00 OR b = \x00::text", "\x03dq\"x", "\x00--\n/*"},
 		{"DELETE FROM t WHERE a.b = \x00 AND c = .\x00", "\x001.5e3", "\x02\x07\x08"},
 		{"SELECT 1", "", ""},
+		// The literal syntaxes of every dialect (forms 10..19 of literal).
+		{"SELECT a FROM t WHERE b = \x00 AND c = \x00 OR d IN (\x00, \x00)", "\x0a\x04abcd\x0b\x04efgh\x0c\x03ijk\x0d\x03lmn", "\x0e\x04opqr\x0f\x04stuv\x10\x03wxy\x11\x03zab"},
+		{"INSERT INTO t (a, b) VALUES (\x00, \x00), (\x00, \x00)", "\x12\x05sec'r\x13\x04et\\x\x0a\x03abc\x0b\x02xy", "\x10\x04mnop\x11\x03qrs\x12\x04a\\'b\x13\x03tuv"},
+		{"UPDATE t SET a = \x00 WHERE b = \x00 /* c */ AND c = \x00", "\x15\x04abcd\x16\x04efgh\x17\x04ijkl", "\x18\x04mnop\x19\x04qrst\x14\x04uvwx"},
 	} {
 		for d := range 4 {
 			f.Add(s.template, []byte(s.a), []byte(s.b), uint8(d))
@@ -48,27 +52,79 @@ func FuzzLiterals(f *testing.F) {
 		}
 		qa, litsA := fill(parts, dialect, a)
 		qb, litsB := fill(parts, dialect, b)
-		ia, ib := Parse(qa, dialect), Parse(qb, dialect)
-		if ia.Fingerprint != ib.Fingerprint {
-			t.Fatalf("%s: fingerprints differ for the same statement with other literals:\n%q\n%q", dialectName(dialect), qa, qb)
+		ia, codeA, _ := parse(qa, dialect)
+		ib, codeB, _ := parse(qb, dialect)
+		if !ia.Redacted && !ib.Redacted {
+			if ia.Fingerprint != ib.Fingerprint {
+				t.Fatalf("%s: fingerprints differ for the same statement with other literals:\n%q\n%q", dialectName(dialect), qa, qb)
+			}
+			if ShapeKey(qa, dialect) != ShapeKey(qb, dialect) {
+				t.Fatalf("%s: shape keys differ for the same statement with other literals:\n%q\n%q", dialectName(dialect), qa, qb)
+			}
+		}
+		if ShapeKey(qa, dialect) == ShapeKey(qb, dialect) {
+			if diff := sameShapeResult(ia, ib); diff != "" {
+				t.Fatalf("%s: equal shape keys, different %s:\n%q\n%q", dialectName(dialect), diff, qa, qb)
+			}
 		}
 		neutral := Parse(strings.Join(parts, " ? "), dialect).Sanitized
 		for _, c := range []struct {
 			query string
 			info  *Info
 			lits  []string
-		}{{qa, ia, litsA}, {qb, ib, litsB}} {
+			code  string
+		}{{qa, ia, litsA, codeA}, {qb, ib, litsB, codeB}} {
 			for _, lit := range c.lits {
-				if len(lit) < 3 || strings.Contains(neutral, lit) || strings.Contains(template, lit) {
-					continue // too short to tell, or the template itself holds the text
+				if len(lit) < 3 || strings.Contains(neutral, lit) || strings.Contains(template, lit) || strings.Trim(lit, " 0") == "" {
+					continue // too short to tell, the template itself holds the text, or it reads like a replaced literal
 				}
-				if strings.Contains(c.info.Sanitized, lit) {
-					t.Fatalf("%s: the sanitized text keeps the literal value %q:\nquery     %q\nsanitized %q",
-						dialectName(dialect), lit, c.query, c.info.Sanitized)
+				for _, where := range []struct{ name, text string }{
+					{"sanitized text", c.info.Sanitized}, {"summary", c.info.Summary}, {"collection", c.info.Collection},
+					{"tables", fmt.Sprint(c.info.Tables)}, {"IN columns", fmt.Sprint(c.info.InColumns)},
+					{"fingerprint input", c.code},
+				} {
+					if strings.Contains(where.text, lit) {
+						t.Fatalf("%s: the %s keeps the literal value %q:\nquery     %q\n%s %q",
+							dialectName(dialect), where.name, lit, c.query, where.name, where.text)
+					}
 				}
 			}
 		}
 	})
+}
+
+// sameShapeResult names the first field of the ShapeKey contract in which
+// two results differ, or returns "".
+func sameShapeResult(a, b *Info) string {
+	switch {
+	case a.Fingerprint != b.Fingerprint:
+		return "fingerprint"
+	case a.Sanitized != b.Sanitized:
+		return "sanitized text"
+	case a.Redacted != b.Redacted:
+		return "redaction"
+	case a.Summary != b.Summary:
+		return "summary"
+	case a.Operation != b.Operation:
+		return "operation"
+	case a.Collection != b.Collection:
+		return "collection"
+	case fmt.Sprint(a.Tables) != fmt.Sprint(b.Tables):
+		return "tables"
+	case a.Kind != b.Kind:
+		return "kind"
+	case fmt.Sprint(a.InColumns) != fmt.Sprint(b.InColumns):
+		return "IN columns"
+	case a.SingleRowWrite != b.SingleRowWrite:
+		return "single-row write"
+	case a.Catalog != b.Catalog:
+		return "catalog"
+	case fmt.Sprint(a.DDLTables, a.DDLAllTables) != fmt.Sprint(b.DDLTables, b.DDLAllTables):
+		return "DDL tables"
+	case fmt.Sprint(a.Functions, a.UnnamedCall) != fmt.Sprint(b.Functions, b.UnnamedCall):
+		return "functions"
+	}
+	return ""
 }
 
 func dialectName(d Dialect) string {
@@ -242,7 +298,78 @@ func literal(d Dialect, form byte, value []byte) (text, lit string) {
 		}
 		return s.String()
 	}
-	switch form % 10 {
+	switch form % 26 {
+	case 10: // binary integer (MySQL, PostgreSQL 16)
+		var b strings.Builder
+		for _, c := range value {
+			b.WriteByte('0' + c%2)
+		}
+		n := "1" + b.String() + "01"
+		return "0b" + n, n
+	case 11: // octal integer (PostgreSQL 16); underscores elsewhere too
+		var b strings.Builder
+		for _, c := range value {
+			b.WriteByte('0' + c%8)
+		}
+		n := "7" + b.String() + "07"
+		if d == PostgreSQL {
+			return "0o" + n, n
+		}
+		return "0x_" + n, n
+	case 12: // digits with underscores (PostgreSQL 16)
+		n := "9" + digits() + "1"
+		return "1_" + n, n
+	case 13: // a bit string
+		var b strings.Builder
+		for _, c := range value {
+			b.WriteByte('0' + c%2)
+		}
+		n := "101" + b.String()
+		return "B'" + n + "'", n
+	case 14: // PostgreSQL Unicode string; elsewhere a national string
+		e := strings.ReplaceAll(v, "'", "''")
+		if d == PostgreSQL && !strings.ContainsRune(v, '\\') {
+			return "U&'" + e + "'", v
+		}
+		if d == MySQL {
+			e = strings.ReplaceAll(e, `\`, `\\`)
+		}
+		if d != "" || !strings.ContainsRune(v, '\\') {
+			return "N'" + e + "'", v
+		}
+	case 15: // PostgreSQL tagged dollar quote; MySQL character set introducer
+		switch d {
+		case PostgreSQL:
+			if !strings.Contains(v, "$") {
+				return "$tag$" + v + "$tag$", v
+			}
+		case MySQL:
+			e := strings.NewReplacer(`\`, `\\`, "'", "''").Replace(v)
+			return "_utf8'" + e + "'", v
+		}
+	case 16: // a quote escaped with a backslash, as some MySQL clients do:
+		// only valid without NO_BACKSLASH_ESCAPES, which the reader cannot see
+		if d == MySQL {
+			e := strings.NewReplacer(`\`, `\\`, "'", `\'`).Replace(v)
+			return "'" + e + "'", v
+		}
+	case 17: // lower-case hexadecimal string
+		hex := fmt.Sprintf("%x", value)
+		if len(hex) < 4 {
+			hex += "abcd"
+		}
+		return "x'" + hex + "'", hex
+	case 18: // exponent with a sign and a leading dot
+		n := digits()
+		return "-." + n + "E+2", "." + n
+	case 19: // MySQL hexadecimal integer, upper-case prefix
+		if d != PostgreSQL {
+			n := fmt.Sprintf("%X", value)
+			if n == "" {
+				n = "ABC"
+			}
+			return "0x" + n, n
+		}
 	case 1: // integer
 		n := strings.TrimLeft(digits(), "0")
 		if n == "" {

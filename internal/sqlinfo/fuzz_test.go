@@ -20,6 +20,13 @@ func FuzzParse(f *testing.F) {
 	} {
 		f.Add(s, 0)
 	}
+	for _, h := range hostileTexts {
+		for d, dialect := range []Dialect{"", MySQL, PostgreSQL, SQLite} {
+			if dialect == h.dialect {
+				f.Add(h.query, d)
+			}
+		}
+	}
 	dialects := []Dialect{"", MySQL, PostgreSQL, SQLite}
 	f.Fuzz(func(t *testing.T, q string, d int) {
 		dialect := dialects[uint(d)%uint(len(dialects))]
@@ -29,6 +36,14 @@ func FuzzParse(f *testing.F) {
 		}
 		if len(info.Summary) > maxSummaryLen {
 			t.Fatalf("summary of %d bytes", len(info.Summary))
+		}
+		if info.Redacted {
+			// Only keywords survive, whatever the text.
+			for _, w := range strings.Fields(info.Sanitized) {
+				if w != "?" && w != ";" && !redactKeywords[w] {
+					t.Fatalf("redacted text %q keeps %q", info.Sanitized, w)
+				}
+			}
 		}
 		// The same text as a string literal must not survive sanitizing.
 		if len(q) >= 4 && !strings.ContainsAny(q, "\\'?") {

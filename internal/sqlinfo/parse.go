@@ -44,20 +44,176 @@ func lexerDBMS(d Dialect) sqllexer.DBMSType {
 	return ""
 }
 
-// Parse derives the Info of one query text. It never fails: text the lexer
-// cannot read still gets a fingerprint and a sanitized form.
+// Parse derives the Info of one query text. It never fails: text it
+// cannot read with certainty is redacted whole (see Info.Redacted). It runs
+// in time linear in the text.
+//
+// Parse reads the text twice: sqlsight's own scanner (scan.go) finds the
+// literals and comments, and the text without them (each literal a 0, each
+// comment a space) goes to go-sqllexer for the structure. So no literal can
+// reach the summary, the tables or the fingerprint, whatever go-sqllexer
+// makes of the text, and texts that differ in literal values only give the
+// same Info (the contract ShapeKey relies on).
 func Parse(query string, d Dialect) *Info {
-	if d == SQLite && strings.ContainsAny(query, "`[") {
-		query = sqliteQuotedIdents(query)
-	}
-	lex := sqllexer.New(query, sqllexer.WithDBMS(lexerDBMS(d)))
+	info, _, _ := parse(query, d)
+	return info
+}
 
-	var (
-		sanitized strings.Builder
-		toks      []token
-		depth     int
-	)
+// ParseCode is Parse that also returns the text it analysed: the statement
+// with each literal replaced by 0 (spaced) and each comment by a space, in
+// the same structure as the original when the Info is not Redacted. A
+// reader that must not be misled by literals (explain's safety checks)
+// lexes that text instead of the original.
+func ParseCode(query string, d Dialect) (*Info, string) {
+	info, code, _ := parse(query, d)
+	return info, code
+}
+
+// parse is Parse that also returns the code it analysed (no literal may
+// reach it) and its tokens.
+func parse(query string, d Dialect) (*Info, string, []token) {
+	n := newNormalizer(query, d)
+	var sanitized, code strings.Builder
 	sanitized.Grow(len(query))
+	code.Grow(len(query) + 16)
+	for {
+		k, a, b := n.next()
+		if k == tokEOF {
+			break
+		}
+		switch k {
+		case tokSpace:
+			sanitized.WriteString(query[a:b])
+			code.WriteString(query[a:b])
+		case tokComment:
+			code.WriteByte(' ') // comments can carry anything; never record them
+		case tokLiteral:
+			sanitized.WriteByte('?')
+			code.WriteString(" 0 ")
+		case tokList:
+			sanitized.WriteString("(?)")
+			code.WriteString("( 0 )")
+		case tokRows:
+		case tokQuoted:
+			if d == SQLite && (query[a] == '`' || query[a] == '[') {
+				// SQLite's `name` and [name] as "name", which go-sqllexer
+				// knows: read as punctuation, a quote inside them would
+				// open a string over the rest of the statement.
+				writeDoubleQuoted(&sanitized, query[a:b])
+				writeDoubleQuoted(&code, query[a:b])
+				continue
+			}
+			sanitized.WriteString(query[a:b])
+			code.WriteString(query[a:b])
+		default:
+			sanitized.WriteString(query[a:b])
+			code.WriteString(query[a:b])
+		}
+	}
+	if doubtful(&n.sc) {
+		san, code := redact(query, d)
+		info, toks := analyseCode(code, d)
+		info.Sanitized = san
+		info.Redacted = true
+		info.Catalog = false // which tables it reads is not known
+		return info, code, toks
+	}
+	info, toks := analyseCode(code.String(), d)
+	info.Sanitized = strings.TrimSpace(sanitized.String())
+	info.ValuesRows += n.skippedRows
+	if info.Kind == KindInsert {
+		info.SingleRowWrite = !info.InsertSelect && info.ValuesRows == 1
+	}
+	return info, code.String(), toks
+}
+
+// writeDoubleQuoted writes an SQLite `name` or [name] as "name".
+func writeDoubleQuoted(b *strings.Builder, quoted string) {
+	closing := byte('`')
+	if quoted[0] == '[' {
+		closing = ']'
+	}
+	if len(quoted) < 2 || quoted[len(quoted)-1] != closing {
+		b.WriteString(quoted) // unterminated: the text is redacted anyway
+		return
+	}
+	inner := quoted[1 : len(quoted)-1]
+	if quoted[0] == '`' {
+		inner = strings.ReplaceAll(inner, "``", "`")
+	}
+	b.WriteByte('"')
+	b.WriteString(strings.ReplaceAll(inner, `"`, `""`))
+	b.WriteByte('"')
+}
+
+// redactKeywords are the words a redacted text keeps: SQL's own, never a
+// value or a name of the application.
+var redactKeywords = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`SELECT INSERT UPDATE DELETE REPLACE MERGE UPSERT FROM WHERE AND OR NOT IN IS
+		NULL LIKE ILIKE BETWEEN EXISTS JOIN INNER LEFT RIGHT OUTER FULL CROSS NATURAL ON USING AS GROUP BY ORDER
+		HAVING LIMIT OFFSET FETCH UNION ALL ANY DISTINCT INTO VALUES SET WITH RECURSIVE CREATE ALTER DROP TABLE
+		INDEX VIEW TRUNCATE RENAME BEGIN START TRANSACTION COMMIT ROLLBACK SAVEPOINT RELEASE SHOW EXPLAIN CALL
+		EXEC EXECUTE CASE WHEN THEN ELSE END ASC DESC FOR SHARE LOCK RETURNING DEFAULT TRUE FALSE COPY DUPLICATE
+		KEY CONFLICT DO NOTHING`) {
+		redactKeywords[w] = true
+	}
+}
+
+// redact renders a text that cannot be read with certainty: the SQL
+// keywords it holds, '?' for every run of anything else. code is the same
+// for the analysis, with 0 for '?'.
+func redact(query string, d Dialect) (sanitized, code string) {
+	var san, c strings.Builder
+	sc := newScanner(query, d)
+	last := ""
+	add := func(s string) {
+		if s == "?" && last == "?" {
+			return
+		}
+		if san.Len() > 0 {
+			san.WriteByte(' ')
+			c.WriteByte(' ')
+		}
+		san.WriteString(s)
+		if s == "?" {
+			c.WriteString("0")
+		} else {
+			c.WriteString(s)
+		}
+		last = s
+	}
+	for {
+		k, a, b := sc.next()
+		switch k {
+		case tokEOF:
+			return san.String(), c.String()
+		case tokSpace, tokComment:
+			continue
+		case tokWord:
+			if w := strings.ToUpper(query[a:b]); redactKeywords[w] {
+				add(w)
+				continue
+			}
+		case tokPunct:
+			if query[a] == ';' {
+				add(";")
+				continue
+			}
+		}
+		add("?")
+	}
+}
+
+// analyseCode reads the structure of code, a text without literals or
+// comments, with go-sqllexer.
+func analyseCode(code string, d Dialect) (*Info, []token) {
+	lex := sqllexer.New(code, sqllexer.WithDBMS(lexerDBMS(d)))
+	var depth int
+	// About one significant token per 6 bytes: growing the slice copies
+	// it, which dominated long texts.
+	toks := make([]token, 0, len(code)/6+8)
 	for pos := 0; ; {
 		t := lex.Scan()
 		if t == nil || t.Type == sqllexer.EOF {
@@ -73,39 +229,12 @@ func Parse(query string, d Dialect) *Info {
 			if k := strings.IndexByte(t.Value, '"'); k > 0 {
 				t.Value = t.Value[:k]
 				pos = start + k
-				lex = sqllexer.New(query[pos:], sqllexer.WithDBMS(lexerDBMS(d)))
+				lex = sqllexer.New(code[pos:], sqllexer.WithDBMS(lexerDBMS(d)))
 			}
 		}
 		switch t.Type {
-		case sqllexer.COMMENT, sqllexer.MULTILINE_COMMENT:
-			continue // comments can carry anything; never record them
-		case sqllexer.SPACE:
-			sanitized.WriteString(t.Value)
+		case sqllexer.COMMENT, sqllexer.MULTILINE_COMMENT, sqllexer.SPACE:
 			continue
-		}
-		if isLiteral(t.Type) {
-			// N'x', E'x', X'0A', B'01', _utf8mb4'x': a prefix written against
-			// the quote belongs to the literal.
-			if n := len(toks); n > 0 && (t.Type == sqllexer.STRING || t.Type == sqllexer.INCOMPLETE_STRING) &&
-				isStringPrefix(toks[n-1]) && strings.HasSuffix(sanitized.String(), toks[n-1].value) {
-				s := sanitized.String()
-				sanitized.Reset()
-				sanitized.WriteString(s[:len(s)-len(toks[n-1].value)])
-				toks = toks[:n-1]
-			}
-			// ".01" lexes as "." then "01": fold the dot into the placeholder
-			// unless it qualifies an identifier.
-			if n := len(toks); n > 0 && toks[n-1].value == "." && (n == 1 || !isIdentifier(toks[n-2].typ)) {
-				s := sanitized.String()
-				if strings.HasSuffix(s, ".") {
-					sanitized.Reset()
-					sanitized.WriteString(s[:len(s)-1])
-				}
-				toks = toks[:n-1]
-			}
-			sanitized.WriteByte('?')
-		} else {
-			sanitized.WriteString(t.Value)
 		}
 		tk := token{typ: t.Type, value: t.Value, depth: depth}
 		if t.Type == sqllexer.COMMAND || t.Type == sqllexer.KEYWORD || t.Type == sqllexer.IDENT ||
@@ -124,79 +253,12 @@ func Parse(query string, d Dialect) *Info {
 		}
 		toks = append(toks, tk)
 	}
-
-	info := &Info{Sanitized: strings.TrimSpace(sanitized.String())}
+	info := &Info{}
 	info.Fingerprint, info.ValuesRows = fingerprint(toks)
 	analyse(toks, info)
-	return info
-}
-
-// sqliteQuotedIdents rewrites SQLite's `name` and [name] as "name", which
-// the lexer knows: read as punctuation, a quote inside them would open a
-// string that runs over the rest of the statement and lets its literals
-// through. An unterminated one becomes an unterminated string: dropped.
-func sqliteQuotedIdents(q string) string {
-	var b strings.Builder
-	b.Grow(len(q) + 8)
-	for i := 0; i < len(q); {
-		c := q[i]
-		end := i + 1
-		switch {
-		case c == '\'' || c == '"':
-			end = len(q)
-			for j := i + 1; j < len(q); j++ {
-				if q[j] == c {
-					if j+1 < len(q) && q[j+1] == c {
-						j++
-						continue
-					}
-					end = j + 1
-					break
-				}
-			}
-		case c == '-' && strings.HasPrefix(q[i:], "--"):
-			end = len(q)
-			if j := strings.IndexByte(q[i:], '\n'); j >= 0 {
-				end = i + j
-			}
-		case c == '/' && strings.HasPrefix(q[i:], "/*"):
-			end = len(q)
-			if j := strings.Index(q[i+2:], "*/"); j >= 0 {
-				end = i + 2 + j + 2
-			}
-		case c == '`' || c == '[':
-			closing := byte('`')
-			if c == '[' {
-				closing = ']'
-			}
-			var name strings.Builder
-			j := i + 1
-			for ; j < len(q); j++ {
-				if q[j] == closing {
-					if c == '`' && j+1 < len(q) && q[j+1] == '`' {
-						name.WriteByte('`')
-						j++
-						continue
-					}
-					break
-				}
-				name.WriteByte(q[j])
-			}
-			if j >= len(q) {
-				b.WriteByte('\'')
-				b.WriteString(q[i+1:])
-				return b.String()
-			}
-			b.WriteByte('"')
-			b.WriteString(strings.ReplaceAll(name.String(), `"`, `""`))
-			b.WriteByte('"')
-			i = j + 1
-			continue
-		}
-		b.WriteString(q[i:end])
-		i = end
-	}
-	return b.String()
+	finish(toks, d, info)
+	info.Functions, info.UnnamedCall = calls(toks, d)
+	return info, toks
 }
 
 func isLiteral(t sqllexer.TokenType) bool {
@@ -209,20 +271,6 @@ func isLiteral(t sqllexer.TokenType) bool {
 		return true
 	}
 	return false
-}
-
-// isStringPrefix reports whether t can prefix a string literal: national
-// (N), escape (E), hexadecimal (X), bit (B) strings, MySQL character set
-// introducers (_utf8mb4).
-func isStringPrefix(t token) bool {
-	if t.typ != sqllexer.IDENT {
-		return false
-	}
-	switch t.upper {
-	case "N", "E", "X", "B":
-		return true
-	}
-	return len(t.upper) > 1 && t.upper[0] == '_'
 }
 
 func isIdentifier(t sqllexer.TokenType) bool {

@@ -93,7 +93,7 @@ func TestParse(t *testing.T) {
 			kind: KindSelect, tables: []TableRef{{Name: "t"}}, statements: 1},
 		{name: "from inside a function", dialect: PostgreSQL, query: "SELECT extract(epoch FROM d)::bigint, substring(name FROM 2) FROM t",
 			summary: "SELECT t", op: "SELECT", collection: "t", kind: KindSelect, tables: []TableRef{{Name: "t"}}, statements: 1},
-		{name: "ddl", dialect: MySQL, query: "ALTER TABLE review ADD INDEX ix_n_review_id (n_review_id)", summary: "ALTER TABLE review", op: "ALTER", statements: 1},
+		{name: "ddl", dialect: MySQL, query: "ALTER TABLE review ADD INDEX ix_n_review_id (n_review_id)", summary: "ALTER TABLE review", op: "ALTER", kind: KindDDL, statements: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
