@@ -97,7 +97,7 @@ func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 		return nil, err
 	}
 	c.resolveOnce.Do(func() { c.resolve(ctx, raw) })
-	ic := &interceptor{connector: c, dbState: c.state.Load(), raw: raw}
+	ic := &interceptor{db: c, state: c.state.Load(), raw: raw}
 	wrapped, err := sqlmw.Driver(staticConnDriver{raw}, ic).Open("")
 	if err != nil { // staticConnDriver cannot fail; keep the connection usable regardless
 		return raw, nil

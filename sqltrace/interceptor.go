@@ -21,23 +21,31 @@ import (
 // connection, it knows the driver's own connection, which sqlmw hides.
 type interceptor struct {
 	sqlmw.NullInterceptor
-	*connector
-	*dbState
-	raw driver.Conn
+	db    *connector // the traced database the connection belongs to
+	state *dbState   // the database's state when the connection opened
+	raw   driver.Conn
 }
 
-// run is one execution of a statement. For queries it is also the context
-// sqlmw hands back on every Rows call, which saves a context.WithValue.
+// run is one execution of a statement, from begin to end. For queries it is
+// also the context sqlmw hands back on every Rows call, which saves a
+// context.WithValue.
+//
+// Pairing: begin may take two things that must be given back, the in-flight
+// count and the resource snapshot (held says so); end gives them back and
+// abandon does for a call that never happened (driver.ErrSkip). Every caller
+// of begin ends in exactly one of them; beginPrepare takes nothing, since a
+// prepared statement that succeeds is not a span (its executions are).
 type run struct {
 	context.Context
 	conn     *connector
 	stmt     *statement
 	query    string
-	args     []driver.NamedValue // valid until finish; explain copies them
+	args     []driver.NamedValue // valid until end; explain copies them
 	method   Method
 	start    time.Time
 	end      time.Time // when the driver call returned, for calls without rows
 	traced   bool      // a span will be offered to the sampler
+	held     bool      // begin took the in-flight count and the snapshot
 	finished bool
 	eof      bool // the rows were read to the end
 
@@ -64,7 +72,8 @@ var attrBuffers = sync.Pool{New: func() any {
 	return &b
 }}
 
-// begin starts measuring a call. ok is false when the span filter skips it.
+// begin starts measuring a call. ok is false when the span filter skips it;
+// the caller then calls the driver and nothing else.
 func (c *connector) begin(ctx context.Context, m Method, st *statement, query string, args []driver.NamedValue) (r run, ok bool) {
 	cfg := c.inst.cfg
 	if cfg.spanFilter != nil && !cfg.spanFilter(ctx, m, query) {
@@ -80,7 +89,12 @@ func (c *connector) begin(ctx context.Context, m Method, st *statement, query st
 	if len(args) > 0 && (st.info.Kind == sqlinfo.KindSelect || st.info.SingleRowWrite) {
 		r.argsHash = hashArgs(args)
 	}
+	// A span that must exist before the driver call (a comment carrying its
+	// trace context into the statement) would start here, before the
+	// snapshots; see the comment in startSpan for why spans start after the
+	// call otherwise.
 	if r.traced && !cfg.noResourceDeltas && st.wantsDeltas(cfg.resourceDeltaMin) {
+		r.held = true
 		r.concurrent = c.inst.inFlight.Add(1)
 		r.usage = resource.Take()
 	}
@@ -88,7 +102,43 @@ func (c *connector) begin(ctx context.Context, m Method, st *statement, query st
 	return r, true
 }
 
-// finish records the span and the metrics of a finished call.
+// beginPrepare starts measuring a prepare. It takes no snapshot and counts
+// nothing in flight: a prepare that succeeds ends no run (its executions are
+// the spans), so it must hold nothing that would need giving back.
+func (c *connector) beginPrepare(ctx context.Context, st *statement, query string) (r run, ok bool) {
+	cfg := c.inst.cfg
+	if cfg.spanFilter != nil && !cfg.spanFilter(ctx, MethodPrepare, query) {
+		return run{}, false
+	}
+	r = run{Context: ctx, conn: c, stmt: st, method: MethodPrepare, affected: -1, traced: true, query: query}
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() && !sc.IsSampled() {
+		r.traced = false
+	}
+	r.start = time.Now()
+	return r, true
+}
+
+// release gives back what begin took; it runs once, from finish or abandon.
+func (r *run) release() resource.Delta {
+	if !r.held {
+		return resource.Delta{}
+	}
+	r.held = false
+	usage := resource.Since(r.usage)
+	r.conn.inst.inFlight.Add(-1)
+	return usage
+}
+
+// abandon ends a run whose call did not happen (driver.ErrSkip: database/sql
+// tries another way, which is measured on its own).
+func (r *run) abandon() {
+	r.release()
+	r.finished = true
+}
+
+// finish ends a run: metrics, then the span with its attributes, then the
+// findings and their delivery, then the hand-off to EXPLAIN. Each step is a
+// method below, in that order.
 func (r *run) finish() {
 	if r.finished {
 		return
@@ -98,84 +148,117 @@ func (r *run) finish() {
 	if end.IsZero() {
 		end = time.Now()
 	}
-	var usage resource.Delta
-	if r.concurrent > 0 {
-		usage = resource.Since(r.usage)
-		r.conn.inst.inFlight.Add(-1)
-	}
+	usage := r.release()
 	r.stmt.lastDriverTime.Store(int64(r.driverTime))
-	c := r.conn
-	opts := r.stmt.metricOpts
-	if r.err != nil {
-		opts = metricOptions(r.stmt.metricAttrs, semconv.ErrorTypeKey.String(errorType(r.err)))
-	}
-	c.inst.metrics.duration.Record(r.Context, r.driverTime.Seconds(), opts...)
-	if r.method == MethodQuery {
-		c.inst.metrics.rows.Record(r.Context, r.rows, opts...)
-	}
+	r.recordMetrics()
 	det := r.detect()
 	if !r.traced {
-		for _, f := range det.deliver {
-			c.inst.deliver(r.Context, f)
-		}
+		r.deliverFindings(r.Context, det.deliver, trace.SpanContext{})
 		r.maybeExplain(r.Context, det.explainR)
 		return
 	}
-	ctx, span := c.inst.tracer.Start(r.Context, r.stmt.name, trace.WithTimestamp(r.start), clientKind)
+	ctx, span := r.startSpan()
 	if span.IsRecording() {
-		buf := attrBuffers.Get().(*[]attribute.KeyValue)
-		attrs := (*buf)[:0]
-		attrs = append(attrs, r.stmt.attrs...)
-		attrs = append(attrs, AttrDriverTimeMS.Float64(float64(r.driverTime)/float64(time.Millisecond)))
-		if r.method == MethodQuery {
-			attrs = append(attrs, semconv.DBResponseReturnedRows(int(r.rows)))
-		}
-		if r.affected >= 0 {
-			attrs = append(attrs, AttrRowsAffected.Int64(r.affected))
-		}
-		if r.concurrent > 0 {
-			attrs = usage.AppendAttributes(attrs)
-			attrs = append(attrs, AttrConcurrentStatements.Int64(r.concurrent))
-		}
-		if r.err != nil {
-			kind := errorType(r.err)
-			attrs = append(attrs, semconv.ErrorTypeKey.String(kind))
-			if code := statusCode(r.err); code != "" {
-				attrs = append(attrs, semconv.DBResponseStatusCode(code))
-			}
-			// The driver's message can quote the statement's values
-			// ("Duplicate entry 'alice@example.com'"): keep it out.
-			span.SetStatus(codes.Error, kind)
-		}
-		// From the second execution in a scope: a first execution says
-		// nothing, and one attribute fewer keeps most spans under the SDK's
-		// cheap attribute path.
-		if det.count > 1 && (r.stmt.info.Kind == sqlinfo.KindSelect || r.stmt.info.SingleRowWrite) {
-			attrs = append(attrs, AttrNPlusOneCount.Int(det.count))
-		}
-		findings := append(det.deliver, det.carried...)
-		if cached := c.cachedFindings(r.stmt); len(cached) > 0 {
-			for _, f := range cached {
-				det.kinds = append(det.kinds, f.Kind)
-			}
-			findings = append(cached, findings...)
-		}
-		attrs = findingAttributes(attrs, det.kinds, findings)
-		span.SetAttributes(attrs...) // copies: the buffer can be reused
-		clear(attrs)                 // drop references to strings before pooling
-		*buf = attrs[:0]
-		attrBuffers.Put(buf)
+		r.setSpanAttributes(span, usage, &det)
 		for _, f := range det.deliver {
 			span.AddEvent(EventFinding, findingEvent(f))
 		}
 	}
-	sc := span.SpanContext()
-	for _, f := range det.deliver {
-		f.SpanContext = sc
-		c.inst.deliver(ctx, f)
-	}
+	r.deliverFindings(ctx, det.deliver, span.SpanContext())
 	span.End(trace.WithTimestamp(end))
 	r.maybeExplain(ctx, det.explainR)
+}
+
+// recordMetrics records db.client.operation.duration (driver time) and, for
+// queries, db.client.response.returned_rows, with the statement's attribute
+// set computed once (plus error.type on failure).
+func (r *run) recordMetrics() {
+	m := r.conn.inst.metrics
+	opts := r.stmt.metricOpts
+	if r.err != nil {
+		opts = metricOptions(r.stmt.metricAttrs, semconv.ErrorTypeKey.String(errorType(r.err)))
+	}
+	m.duration.Record(r.Context, r.driverTime.Seconds(), opts...)
+	if r.method == MethodQuery {
+		m.rows.Record(r.Context, r.rows, opts...)
+	}
+}
+
+// startSpan starts the statement span now, after the driver call, at the
+// time the call started. Starting it after rather than before means that a
+// call the driver answers with driver.ErrSkip (database/sql then prepares
+// and executes instead, which is measured on its own) never becomes a span,
+// and that the driver never sees the statement span in its context: its own
+// instrumentation, if any, stays a sibling rather than a child. What follows
+// is the span's attributes, the finding events and the end at the time the
+// call (or its rows) ended.
+func (r *run) startSpan() (context.Context, trace.Span) {
+	return r.conn.inst.tracer.Start(r.Context, r.stmt.name, trace.WithTimestamp(r.start), clientKind)
+}
+
+// setSpanAttributes sets the attributes of one execution on span: the
+// statement's fixed ones, then what this execution measured and found.
+func (r *run) setSpanAttributes(span trace.Span, usage resource.Delta, det *detection) {
+	buf := attrBuffers.Get().(*[]attribute.KeyValue)
+	attrs := (*buf)[:0]
+	attrs = append(attrs, r.stmt.attrs...)
+	attrs = append(attrs, AttrDriverTimeMS.Float64(float64(r.driverTime)/float64(time.Millisecond)))
+	if r.method == MethodQuery {
+		attrs = append(attrs, semconv.DBResponseReturnedRows(int(r.rows)))
+	}
+	if r.affected >= 0 {
+		attrs = append(attrs, AttrRowsAffected.Int64(r.affected))
+	}
+	if r.concurrent > 0 {
+		attrs = usage.AppendAttributes(attrs)
+		attrs = append(attrs, AttrConcurrentStatements.Int64(r.concurrent))
+	}
+	if r.err != nil {
+		kind := errorType(r.err)
+		attrs = append(attrs, semconv.ErrorTypeKey.String(kind))
+		if code := statusCode(r.err); code != "" {
+			attrs = append(attrs, semconv.DBResponseStatusCode(code))
+		}
+		// The driver's message can quote the statement's values
+		// ("Duplicate entry 'alice@example.com'"): keep it out.
+		span.SetStatus(codes.Error, kind)
+	}
+	attrs = r.findingSpanAttributes(attrs, det)
+	span.SetAttributes(attrs...) // copies: the buffer can be reused
+	clear(attrs)                 // drop references to strings before pooling
+	*buf = attrs[:0]
+	attrBuffers.Put(buf)
+}
+
+// findingSpanAttributes appends the findings of this execution: the N+1
+// count, the kinds found now, earlier in the scope, or by EXPLAIN.
+func (r *run) findingSpanAttributes(attrs []attribute.KeyValue, det *detection) []attribute.KeyValue {
+	// From the second execution in a scope: a first execution says
+	// nothing, and one attribute fewer keeps most spans under the SDK's
+	// cheap attribute path.
+	if det.count > 1 && (r.stmt.info.Kind == sqlinfo.KindSelect || r.stmt.info.SingleRowWrite) {
+		attrs = append(attrs, AttrNPlusOneCount.Int(det.count))
+	}
+	findings := append(det.deliver, det.carried...)
+	if cached := r.conn.cachedFindings(r.stmt); len(cached) > 0 {
+		for _, f := range cached {
+			det.kinds = append(det.kinds, f.Kind)
+		}
+		findings = append(cached, findings...)
+	}
+	return findingAttributes(attrs, det.kinds, findings)
+}
+
+// deliverFindings hands the findings raised now to the metric, the handler
+// and the logger; sc is the statement span's context (invalid when the
+// statement was not offered to the sampler).
+func (r *run) deliverFindings(ctx context.Context, fs []Finding, sc trace.SpanContext) {
+	for _, f := range fs {
+		if sc.IsValid() {
+			f.SpanContext = sc
+		}
+		r.conn.inst.deliver(ctx, f)
+	}
 }
 
 // failed notes err unless it is control flow: driver.ErrSkip asks
@@ -187,7 +270,7 @@ func (r *run) failed(err error) {
 }
 
 func (ic *interceptor) ConnExecContext(ctx context.Context, conn driver.ExecerContext, query string, args []driver.NamedValue) (driver.Result, error) {
-	r, ok := ic.begin(ctx, MethodExec, ic.stmts.Get(query), query, args)
+	r, ok := ic.db.begin(ctx, MethodExec, ic.state.stmts.Get(query), query, args)
 	if !ok {
 		return conn.ExecContext(ctx, query, args)
 	}
@@ -196,19 +279,12 @@ func (ic *interceptor) ConnExecContext(ctx context.Context, conn driver.ExecerCo
 }
 
 func (ic *interceptor) StmtExecContext(ctx context.Context, stmt driver.StmtExecContext, query string, args []driver.NamedValue) (driver.Result, error) {
-	r, ok := ic.begin(ctx, MethodExec, ic.stmts.Get(query), query, args)
+	r, ok := ic.db.begin(ctx, MethodExec, ic.state.stmts.Get(query), query, args)
 	if !ok {
 		return stmt.ExecContext(ctx, args)
 	}
 	res, err := stmt.ExecContext(ctx, args)
 	return ic.execDone(&r, res, err)
-}
-
-// abandon undoes begin for a call that did not happen (driver.ErrSkip).
-func (r *run) abandon() {
-	if r.concurrent > 0 {
-		r.conn.inst.inFlight.Add(-1)
-	}
 }
 
 func (ic *interceptor) execDone(r *run, res driver.Result, err error) (driver.Result, error) {
@@ -229,7 +305,7 @@ func (ic *interceptor) execDone(r *run, res driver.Result, err error) (driver.Re
 }
 
 func (ic *interceptor) ConnQueryContext(ctx context.Context, conn driver.QueryerContext, query string, args []driver.NamedValue) (context.Context, driver.Rows, error) {
-	r, ok := ic.begin(ctx, MethodQuery, ic.stmts.Get(query), query, args)
+	r, ok := ic.db.begin(ctx, MethodQuery, ic.state.stmts.Get(query), query, args)
 	if !ok {
 		rows, err := conn.QueryContext(ctx, query, args)
 		return ctx, rows, err
@@ -239,7 +315,7 @@ func (ic *interceptor) ConnQueryContext(ctx context.Context, conn driver.Queryer
 }
 
 func (ic *interceptor) StmtQueryContext(ctx context.Context, stmt driver.StmtQueryContext, query string, args []driver.NamedValue) (context.Context, driver.Rows, error) {
-	r, ok := ic.begin(ctx, MethodQuery, ic.stmts.Get(query), query, args)
+	r, ok := ic.db.begin(ctx, MethodQuery, ic.state.stmts.Get(query), query, args)
 	if !ok {
 		rows, err := stmt.QueryContext(ctx, args)
 		return ctx, rows, err
@@ -304,7 +380,7 @@ func (ic *interceptor) RowsClose(ctx context.Context, rows driver.Rows) error {
 }
 
 func (ic *interceptor) ConnBeginTx(ctx context.Context, conn driver.ConnBeginTx, opts driver.TxOptions) (context.Context, driver.Tx, error) {
-	r, ok := ic.begin(ctx, MethodBegin, ic.fixed[MethodBegin], "", nil)
+	r, ok := ic.db.begin(ctx, MethodBegin, ic.state.fixed[MethodBegin], "", nil)
 	tx, err := conn.BeginTx(ctx, opts)
 	if ok {
 		r.driverTime = time.Since(r.start)
@@ -323,7 +399,7 @@ func (ic *interceptor) TxRollback(ctx context.Context, tx driver.Tx) error {
 }
 
 func (ic *interceptor) ConnPing(ctx context.Context, conn driver.Pinger) error {
-	if !ic.inst.cfg.connectionSpans {
+	if !ic.db.inst.cfg.connectionSpans {
 		return conn.Ping(ctx)
 	}
 	return ic.simple(ctx, MethodPing, func() error { return conn.Ping(ctx) })
@@ -331,7 +407,7 @@ func (ic *interceptor) ConnPing(ctx context.Context, conn driver.Pinger) error {
 
 // simple measures a call without statement text or rows.
 func (ic *interceptor) simple(ctx context.Context, m Method, call func() error) error {
-	r, ok := ic.begin(ctx, m, ic.fixed[m], "", nil)
+	r, ok := ic.db.begin(ctx, m, ic.state.fixed[m], "", nil)
 	err := call()
 	if ok {
 		r.driverTime = time.Since(r.start)
@@ -346,11 +422,10 @@ func (ic *interceptor) simple(ctx context.Context, m Method, call func() error) 
 // error gets a span of its own: database/sql prepares implicitly whenever a
 // driver answers driver.ErrSkip, and the error would otherwise go unseen.
 func (ic *interceptor) ConnPrepareContext(ctx context.Context, conn driver.ConnPrepareContext, query string) (context.Context, driver.Stmt, error) {
-	r, ok := ic.begin(ctx, MethodQuery, ic.stmts.Get(query), query, nil)
+	r, ok := ic.db.beginPrepare(ctx, ic.state.stmts.Get(query), query)
 	stmt, err := conn.PrepareContext(ctx, query)
 	if err != nil {
 		if ok {
-			r.method = MethodPrepare
 			r.driverTime = time.Since(r.start)
 			r.failed(err)
 			r.finish()

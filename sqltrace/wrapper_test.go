@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
@@ -300,5 +301,52 @@ func TestConnectionSpans(t *testing.T) {
 	}
 	if len(tel.ended("CONNECT")) != 1 || len(tel.ended("PING")) != 1 {
 		t.Fatalf("spans %v, want CONNECT and PING", tel.names())
+	}
+}
+
+// TestPrepareHoldsNothing runs statements one after another through
+// go-sql-driver/mysql's default DSN, which answers driver.ErrSkip for a
+// statement with arguments: database/sql then prepares and executes. Each
+// statement is alone in flight, and the span filter is told about the
+// prepare as a prepare.
+func TestPrepareHoldsNothing(t *testing.T) {
+	tel := newTelemetry(t)
+	var (
+		mu      sync.Mutex
+		methods = map[sqltrace.Method]int{}
+	)
+	filter := func(_ context.Context, m sqltrace.Method, _ string) bool {
+		mu.Lock()
+		methods[m]++
+		mu.Unlock()
+		return true
+	}
+	db := mysqlBackend().open(t, tel.options(sqltrace.WithResourceDeltaMin(0), sqltrace.WithSpanFilter(filter))...)
+	ctx := context.Background()
+	tbl := table(t, db, "ph_item", "id INT PRIMARY KEY, n INT")
+	tel.reset()
+	for i := range 6 {
+		if _, err := db.ExecContext(ctx, "INSERT INTO "+tbl+" (id, n) VALUES (?, ?)", i, i); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := db.QueryRowContext(ctx, "SELECT n FROM "+tbl+" WHERE id = ?", i).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	spans := tel.spans.Ended()
+	if len(spans) != 12 {
+		t.Fatalf("%d spans, want 12: %v", len(spans), tel.names())
+	}
+	for _, s := range spans {
+		c, ok := attr(s, "sqlsight.concurrent_statements")
+		if !ok || c.AsInt64() != 1 {
+			t.Errorf("%s: sqlsight.concurrent_statements = %v, want 1", s.Name(), c.AsInterface())
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if methods[sqltrace.MethodPrepare] < 12 {
+		t.Errorf("span filter saw %v, want 12 prepares", methods)
 	}
 }
