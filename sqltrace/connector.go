@@ -74,7 +74,9 @@ func (c *connector) newState(system string) *dbState {
 		}
 	}
 	st := &dbState{system: system, baseAttrs: append(attrs, c.inst.cfg.attributes...), fixed: map[Method]*statement{}}
-	st.stmts = sqlinfo.NewCache(0, func(q string) *statement { return newStatement(q, dialectOf(system), st.baseAttrs, c.inst.cfg) })
+	d := dialectOf(system)
+	st.stmts = sqlinfo.NewCache(d, sqlinfo.CacheLimits{},
+		func(q string) *statement { return newStatement(q, d, st.baseAttrs, c.inst.cfg) }, (*statement).size)
 	for m, op := range map[Method]string{MethodBegin: "BEGIN", MethodCommit: "COMMIT", MethodRollback: "ROLLBACK", MethodPing: "PING", MethodConnect: "CONNECT"} {
 		st.fixed[m] = newFixedStatement(op, st.baseAttrs)
 	}

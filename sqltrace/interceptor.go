@@ -202,6 +202,11 @@ func (r *run) setSpanAttributes(span trace.Span, usage resource.Delta, det *dete
 	buf := attrBuffers.Get().(*[]attribute.KeyValue)
 	attrs := (*buf)[:0]
 	attrs = append(attrs, r.stmt.attrs...)
+	if r.conn.inst.cfg.queryText == QueryTextRaw && r.query != "" {
+		// Per execution: the statement is shared by texts that differ in
+		// their literals.
+		attrs = append(attrs, semconv.DBQueryText(r.query))
+	}
 	attrs = append(attrs, AttrDriverTimeMS.Float64(float64(r.driverTime)/float64(time.Millisecond)))
 	if r.method == MethodQuery {
 		attrs = append(attrs, semconv.DBResponseReturnedRows(int(r.rows)))

@@ -12,5 +12,6 @@ var shapeSeed = maphash.MakeSeed()
 // It is a placeholder with the right contract: it parses the text. The
 // allocation-free single pass replaces it.
 func ShapeKey(query string, d Dialect) uint64 {
-	return maphash.String(shapeSeed, Parse(query, d).Fingerprint)
+	info := Parse(query, d)
+	return maphash.String(shapeSeed, info.Fingerprint+" "+info.Sanitized)
 }
