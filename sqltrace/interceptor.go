@@ -205,7 +205,7 @@ func (r *run) setSpanAttributes(span trace.Span, usage resource.Delta, det *dete
 	if r.conn.inst.cfg.queryText == QueryTextRaw && r.query != "" {
 		// Per execution: the statement is shared by texts that differ in
 		// their literals.
-		attrs = append(attrs, semconv.DBQueryText(r.query))
+		attrs = append(attrs, semconv.DBQueryText(truncateText(r.query, r.conn.inst.cfg.textLimit())))
 	}
 	attrs = append(attrs, AttrDriverTimeMS.Float64(float64(r.driverTime)/float64(time.Millisecond)))
 	if r.method == MethodQuery {

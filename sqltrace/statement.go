@@ -67,8 +67,15 @@ func newStatement(query string, d sqlinfo.Dialect, base []attribute.KeyValue, cf
 	if info.Summary != "" {
 		s.attrs = append(s.attrs, semconv.DBQuerySummary(info.Summary))
 	}
+	if limit := cfg.textLimit(); limit >= 0 && len(info.Sanitized) > limit {
+		// Keep only what goes on the spans: the statement may be cached
+		// for a text of megabytes.
+		short := *info
+		short.Sanitized = truncateText(info.Sanitized, limit)
+		s.info = &short
+	}
 	if cfg.queryText == QueryTextSanitized {
-		s.attrs = append(s.attrs, semconv.DBQueryText(info.Sanitized))
+		s.attrs = append(s.attrs, semconv.DBQueryText(s.info.Sanitized))
 	}
 	s.attrs = append(s.attrs, AttrFingerprint.String(info.Fingerprint))
 	return s
