@@ -10,13 +10,13 @@ import (
 	"github.com/sqlsight/sqlsight/sqltrace"
 )
 
-// TestQueryTextIsBounded runs a 256 KiB statement (the issue saw 1.4 MB; the size only makes the test slow): db.query.text stays
+// TestQueryTextIsBounded runs a 64 KiB statement (the issue saw 1.4 MB; the size only makes the test slow): db.query.text stays
 // within the limit, cut on a character boundary, while the summary and the
 // fingerprint are those of the whole text (the same as without a limit).
 func TestQueryTextIsBounded(t *testing.T) {
 	var b strings.Builder
 	b.WriteString(`SELECT x AS "ééééé" FROM (SELECT 1 AS x) AS t0 WHERE x IN (`)
-	for i := 0; b.Len() < 256<<10; i++ {
+	for i := 0; b.Len() < 64<<10; i++ {
 		if i > 0 {
 			b.WriteString(", ")
 		}
@@ -43,7 +43,7 @@ func TestQueryTextIsBounded(t *testing.T) {
 		return result{text.AsString(), summary.AsString(), fp.AsString()}
 	}
 	whole := run(sqltrace.WithQueryTextLimit(-1))
-	if len(whole.text) < 100_000 {
+	if len(whole.text) < 20_000 {
 		t.Fatalf("without a limit db.query.text has %d bytes", len(whole.text))
 	}
 	for _, tc := range []struct {
