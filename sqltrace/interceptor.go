@@ -24,6 +24,18 @@ type interceptor struct {
 	db    *connector // the traced database the connection belongs to
 	state *dbState   // the database's state when the connection opened
 	raw   driver.Conn
+	// skipped is the span of a root statement the driver answered with
+	// driver.ErrSkip: database/sql prepares and executes the same text next,
+	// on this connection, and that execution takes the span over. The
+	// connection is used by one goroutine at a time.
+	skipped earlySpan
+}
+
+// earlySpan is a statement span started before the driver call.
+type earlySpan struct {
+	query string
+	ctx   context.Context
+	span  trace.Span
 }
 
 // run is one execution of a statement, from begin to end. For queries it is
@@ -45,6 +57,7 @@ type run struct {
 	start    time.Time
 	end      time.Time // when the driver call returned, for calls without rows
 	traced   bool      // a span will be offered to the sampler
+	early    earlySpan // the span, when it started before the call
 	held     bool      // begin took the in-flight count and the snapshot
 	finished bool
 	eof      bool // the rows were read to the end
@@ -79,26 +92,41 @@ var attrBuffers = sync.Pool{New: func() any {
 
 // begin starts measuring a call. ok is false when the span filter skips it;
 // the caller then calls the driver and nothing else.
-func (c *connector) begin(ctx context.Context, m Method, st *statement, query string, args []driver.NamedValue) (r run, ok bool) {
+// carried is a span started for an earlier call of the same statement that
+// the driver skipped (see interceptor.skipped), or zero.
+func (c *connector) begin(ctx context.Context, m Method, st *statement, query string, args []driver.NamedValue, carried earlySpan) (r run, ok bool) {
 	cfg := c.inst.cfg
 	if cfg.spanFilter != nil && !cfg.spanFilter(ctx, m, query) {
+		carried.end()
 		return run{}, false
 	}
 	r = run{Context: ctx, conn: c, stmt: st, method: m, affected: -1, traced: true, query: query, args: args}
 	// Statements under an unsampled parent are not offered to the sampler:
 	// with the default parent-based sampling the answer is known, and the
 	// unsampled path must stay close to the raw driver.
-	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() && !sc.IsSampled() {
+	parent := trace.SpanContextFromContext(ctx)
+	if parent.IsValid() && !parent.IsSampled() {
 		r.traced = false
 	}
 	if len(args) > 0 && (st.info.Kind == sqlinfo.KindSelect || st.info.SingleRowWrite) {
 		r.argsHash = hashArgs(args)
 	}
-	// A span that must exist before the driver call (a comment carrying its
-	// trace context into the statement) would start here, before the
-	// snapshots; see the comment in startSpan for why spans start after the
-	// call otherwise.
-	if r.traced && !cfg.noResourceDeltas && st.wantsDeltas(cfg.resourceDeltaMin) {
+	// Spans start after the call (see startSpan), except where something
+	// must be known or exist before it; this is the place. A root
+	// statement's span starts now, so that the sampler is asked before the
+	// snapshots: a statement it drops pays nothing for them. Under a
+	// parent the answer is known without asking (parent-based sampling).
+	// A span that must be in the driver's context (a comment carrying the
+	// trace context into the statement) would start here too.
+	switch {
+	case carried.span != nil:
+		r.early = carried
+	case r.traced && !parent.IsValid():
+		r.early.query = query
+		r.early.ctx, r.early.span = r.startSpan()
+	}
+	if r.traced && !cfg.noResourceDeltas && (r.early.span == nil || r.early.span.IsRecording()) &&
+		st.wantsDeltas(cfg.resourceDeltaMin) {
 		r.held = true
 		r.concurrent = c.inst.inFlight.Add(1)
 		r.usage = resource.Take()
@@ -199,7 +227,52 @@ func (r *run) recordMetrics() {
 // is the span's attributes, the finding events and the end at the time the
 // call (or its rows) ended.
 func (r *run) startSpan() (context.Context, trace.Span) {
+	if r.early.span != nil {
+		return r.early.ctx, r.early.span
+	}
+	if r.start.IsZero() { // from begin, before the call
+		return r.conn.inst.tracer.Start(r.Context, r.stmt.name, clientKind)
+	}
 	return r.conn.inst.tracer.Start(r.Context, r.stmt.name, trace.WithTimestamp(r.start), clientKind)
+}
+
+// end ends a span that will have no statement after all (one that only a
+// misbehaving driver leaves behind, see interceptor.carried).
+func (e earlySpan) end() {
+	if e.span != nil {
+		e.span.End()
+	}
+}
+
+// carried returns the span of a skipped call of query (zero when there is
+// none) and forgets it. A span left by a call of another text, which
+// database/sql never does, is ended as it is.
+func (ic *interceptor) carried(query string) earlySpan {
+	e := ic.skipped
+	if e.span == nil {
+		return e
+	}
+	ic.skipped = earlySpan{}
+	if e.query != query {
+		e.end()
+		return earlySpan{}
+	}
+	return e
+}
+
+// begin starts a run of a statement on this connection.
+func (ic *interceptor) begin(ctx context.Context, m Method, query string, args []driver.NamedValue) (run, bool) {
+	return ic.db.begin(ctx, m, ic.state.stmts.Get(query), query, args, ic.carried(query))
+}
+
+// skip ends a run the driver answered with driver.ErrSkip: it was no call,
+// and becomes no span; a span started early waits for the call
+// database/sql makes instead.
+func (ic *interceptor) skip(r *run) {
+	r.abandon()
+	if r.early.span != nil {
+		ic.skipped = r.early
+	}
 }
 
 // setSpanAttributes sets the attributes of one execution on span: the
@@ -281,7 +354,7 @@ func (r *run) failed(err error) {
 }
 
 func (ic *interceptor) ConnExecContext(ctx context.Context, conn driver.ExecerContext, query string, args []driver.NamedValue) (driver.Result, error) {
-	r, ok := ic.db.begin(ctx, MethodExec, ic.state.stmts.Get(query), query, args)
+	r, ok := ic.begin(ctx, MethodExec, query, args)
 	if !ok {
 		return conn.ExecContext(ctx, query, args)
 	}
@@ -290,7 +363,7 @@ func (ic *interceptor) ConnExecContext(ctx context.Context, conn driver.ExecerCo
 }
 
 func (ic *interceptor) StmtExecContext(ctx context.Context, stmt driver.StmtExecContext, query string, args []driver.NamedValue) (driver.Result, error) {
-	r, ok := ic.db.begin(ctx, MethodExec, ic.state.stmts.Get(query), query, args)
+	r, ok := ic.begin(ctx, MethodExec, query, args)
 	if !ok {
 		return stmt.ExecContext(ctx, args)
 	}
@@ -300,7 +373,7 @@ func (ic *interceptor) StmtExecContext(ctx context.Context, stmt driver.StmtExec
 
 func (ic *interceptor) execDone(r *run, res driver.Result, err error) (driver.Result, error) {
 	if errors.Is(err, driver.ErrSkip) {
-		r.abandon()
+		ic.skip(r)
 		return res, err
 	}
 	r.end = time.Now()
@@ -316,7 +389,7 @@ func (ic *interceptor) execDone(r *run, res driver.Result, err error) (driver.Re
 }
 
 func (ic *interceptor) ConnQueryContext(ctx context.Context, conn driver.QueryerContext, query string, args []driver.NamedValue) (context.Context, driver.Rows, error) {
-	r, ok := ic.db.begin(ctx, MethodQuery, ic.state.stmts.Get(query), query, args)
+	r, ok := ic.begin(ctx, MethodQuery, query, args)
 	if !ok {
 		rows, err := conn.QueryContext(ctx, query, args)
 		return ctx, rows, err
@@ -326,7 +399,7 @@ func (ic *interceptor) ConnQueryContext(ctx context.Context, conn driver.Queryer
 }
 
 func (ic *interceptor) StmtQueryContext(ctx context.Context, stmt driver.StmtQueryContext, query string, args []driver.NamedValue) (context.Context, driver.Rows, error) {
-	r, ok := ic.db.begin(ctx, MethodQuery, ic.state.stmts.Get(query), query, args)
+	r, ok := ic.begin(ctx, MethodQuery, query, args)
 	if !ok {
 		rows, err := stmt.QueryContext(ctx, args)
 		return ctx, rows, err
@@ -339,7 +412,7 @@ func (ic *interceptor) StmtQueryContext(ctx context.Context, stmt driver.StmtQue
 // of its rows, so RowsNext and RowsClose can count and end it.
 func (ic *interceptor) queryDone(r run, ctx context.Context, rows driver.Rows, err error) (context.Context, driver.Rows, error) {
 	if errors.Is(err, driver.ErrSkip) {
-		r.abandon()
+		ic.skip(&r)
 		return ctx, rows, err
 	}
 	r.driverTime = time.Since(r.start)
@@ -414,7 +487,7 @@ func (ic *interceptor) RowsClose(ctx context.Context, rows driver.Rows) error {
 }
 
 func (ic *interceptor) ConnBeginTx(ctx context.Context, conn driver.ConnBeginTx, opts driver.TxOptions) (context.Context, driver.Tx, error) {
-	r, ok := ic.db.begin(ctx, MethodBegin, ic.state.fixed[MethodBegin], "", nil)
+	r, ok := ic.db.begin(ctx, MethodBegin, ic.state.fixed[MethodBegin], "", nil, ic.carried(""))
 	tx, err := conn.BeginTx(ctx, opts)
 	if ok {
 		r.driverTime = time.Since(r.start)
@@ -441,7 +514,7 @@ func (ic *interceptor) ConnPing(ctx context.Context, conn driver.Pinger) error {
 
 // simple measures a call without statement text or rows.
 func (ic *interceptor) simple(ctx context.Context, m Method, call func() error) error {
-	r, ok := ic.db.begin(ctx, m, ic.state.fixed[m], "", nil)
+	r, ok := ic.db.begin(ctx, m, ic.state.fixed[m], "", nil, ic.carried(""))
 	err := call()
 	if ok {
 		r.driverTime = time.Since(r.start)
@@ -459,7 +532,12 @@ func (ic *interceptor) ConnPrepareContext(ctx context.Context, conn driver.ConnP
 	r, ok := ic.db.beginPrepare(ctx, ic.state.stmts.Get(query), query)
 	stmt, err := conn.PrepareContext(ctx, query)
 	if err != nil {
-		if ok {
+		// The span of the skipped call this prepare stands in for, if any,
+		// becomes the error's span.
+		r.early = ic.carried(query)
+		if !ok {
+			r.early.end()
+		} else {
 			r.driverTime = time.Since(r.start)
 			r.failed(err)
 			r.finish()

@@ -344,6 +344,19 @@ func TestPrepareHoldsNothing(t *testing.T) {
 			t.Errorf("%s: sqlsight.concurrent_statements = %v, want 1", s.Name(), c.AsInterface())
 		}
 	}
+	// Root statements start their span before the driver call; the span of
+	// the call the driver skipped is the span of the execution that
+	// follows, or of the prepare's error: every started span ends, once.
+	tel.reset()
+	if _, err := db.ExecContext(ctx, "INSERT INTO ph_missing (id) VALUES (?)", 1); err == nil {
+		t.Fatal("insert into a missing table worked")
+	}
+	if failed := tel.spans.Ended(); len(failed) != 1 || failed[0].Status().Code != codes.Error {
+		t.Errorf("prepare error: %d spans %v, want 1 with an error status", len(failed), tel.names())
+	}
+	if started, ended := len(tel.spans.Started()), len(tel.spans.Ended()); started != ended {
+		t.Errorf("%d spans started, %d ended", started, ended)
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if methods[sqltrace.MethodPrepare] < 12 {
