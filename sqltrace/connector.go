@@ -87,7 +87,7 @@ func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 	var r run
 	traced := false
 	if c.inst.cfg.connectionSpans {
-		r, traced = c.begin(ctx, MethodConnect, c.state.Load().fixed[MethodConnect], "", nil, earlySpan{})
+		traced = c.begin(&r, ctx, MethodConnect, c.state.Load().fixed[MethodConnect], "", nil, earlySpan{})
 	}
 	raw, err := c.parent.Connect(ctx)
 	if traced {

@@ -94,13 +94,15 @@ var attrBuffers = sync.Pool{New: func() any {
 // the caller then calls the driver and nothing else.
 // carried is a span started for an earlier call of the same statement that
 // the driver skipped (see interceptor.skipped), or zero.
-func (c *connector) begin(ctx context.Context, m Method, st *statement, query string, args []driver.NamedValue, carried earlySpan) (r run, ok bool) {
+// begin fills r, which the caller owns (on its stack, or on the heap for a
+// query whose rows outlive the call).
+func (c *connector) begin(r *run, ctx context.Context, m Method, st *statement, query string, args []driver.NamedValue, carried earlySpan) (ok bool) {
 	cfg := c.inst.cfg
 	if cfg.spanFilter != nil && !cfg.spanFilter(ctx, m, query) {
 		carried.end()
-		return run{}, false
+		return false
 	}
-	r = run{Context: ctx, conn: c, stmt: st, method: m, affected: -1, traced: true, query: query, args: args}
+	*r = run{Context: ctx, conn: c, stmt: st, method: m, affected: -1, traced: true, query: query, args: args}
 	// Statements under an unsampled parent are not offered to the sampler:
 	// with the default parent-based sampling the answer is known, and the
 	// unsampled path must stay close to the raw driver.
@@ -132,7 +134,7 @@ func (c *connector) begin(ctx context.Context, m Method, st *statement, query st
 		r.usage = resource.Take()
 	}
 	r.start = time.Now()
-	return r, true
+	return true
 }
 
 // beginPrepare starts measuring a prepare. It takes no snapshot and counts
@@ -261,8 +263,8 @@ func (ic *interceptor) carried(query string) earlySpan {
 }
 
 // begin starts a run of a statement on this connection.
-func (ic *interceptor) begin(ctx context.Context, m Method, query string, args []driver.NamedValue) (run, bool) {
-	return ic.db.begin(ctx, m, ic.state.stmts.Get(query), query, args, ic.carried(query))
+func (ic *interceptor) begin(r *run, ctx context.Context, m Method, query string, args []driver.NamedValue) bool {
+	return ic.db.begin(r, ctx, m, ic.state.stmts.Get(query), query, args, ic.carried(query))
 }
 
 // skip ends a run the driver answered with driver.ErrSkip: it was no call,
@@ -354,8 +356,8 @@ func (r *run) failed(err error) {
 }
 
 func (ic *interceptor) ConnExecContext(ctx context.Context, conn driver.ExecerContext, query string, args []driver.NamedValue) (driver.Result, error) {
-	r, ok := ic.begin(ctx, MethodExec, query, args)
-	if !ok {
+	var r run
+	if !ic.begin(&r, ctx, MethodExec, query, args) {
 		return conn.ExecContext(ctx, query, args)
 	}
 	res, err := conn.ExecContext(ctx, query, args)
@@ -363,16 +365,21 @@ func (ic *interceptor) ConnExecContext(ctx context.Context, conn driver.ExecerCo
 }
 
 func (ic *interceptor) StmtExecContext(ctx context.Context, stmt driver.StmtExecContext, query string, args []driver.NamedValue) (driver.Result, error) {
-	r, ok := ic.begin(ctx, MethodExec, query, args)
-	if !ok {
+	var r run
+	if !ic.begin(&r, ctx, MethodExec, query, args) {
 		return stmt.ExecContext(ctx, args)
 	}
 	res, err := stmt.ExecContext(ctx, args)
 	return ic.execDone(&r, res, err)
 }
 
+// isSkip reports whether err is driver.ErrSkip, quickly when it is nil.
+func isSkip(err error) bool {
+	return err != nil && errors.Is(err, driver.ErrSkip)
+}
+
 func (ic *interceptor) execDone(r *run, res driver.Result, err error) (driver.Result, error) {
-	if errors.Is(err, driver.ErrSkip) {
+	if isSkip(err) {
 		ic.skip(r)
 		return res, err
 	}
@@ -389,8 +396,8 @@ func (ic *interceptor) execDone(r *run, res driver.Result, err error) (driver.Re
 }
 
 func (ic *interceptor) ConnQueryContext(ctx context.Context, conn driver.QueryerContext, query string, args []driver.NamedValue) (context.Context, driver.Rows, error) {
-	r, ok := ic.begin(ctx, MethodQuery, query, args)
-	if !ok {
+	r := new(run) // the context of the rows: they outlive the call
+	if !ic.begin(r, ctx, MethodQuery, query, args) {
 		rows, err := conn.QueryContext(ctx, query, args)
 		return ctx, rows, err
 	}
@@ -399,8 +406,8 @@ func (ic *interceptor) ConnQueryContext(ctx context.Context, conn driver.Queryer
 }
 
 func (ic *interceptor) StmtQueryContext(ctx context.Context, stmt driver.StmtQueryContext, query string, args []driver.NamedValue) (context.Context, driver.Rows, error) {
-	r, ok := ic.begin(ctx, MethodQuery, query, args)
-	if !ok {
+	r := new(run) // the context of the rows: they outlive the call
+	if !ic.begin(r, ctx, MethodQuery, query, args) {
 		rows, err := stmt.QueryContext(ctx, args)
 		return ctx, rows, err
 	}
@@ -410,9 +417,9 @@ func (ic *interceptor) StmtQueryContext(ctx context.Context, stmt driver.StmtQue
 
 // queryDone either ends a failed query or returns the run as the context
 // of its rows, so RowsNext and RowsClose can count and end it.
-func (ic *interceptor) queryDone(r run, ctx context.Context, rows driver.Rows, err error) (context.Context, driver.Rows, error) {
-	if errors.Is(err, driver.ErrSkip) {
-		ic.skip(&r)
+func (ic *interceptor) queryDone(r *run, ctx context.Context, rows driver.Rows, err error) (context.Context, driver.Rows, error) {
+	if isSkip(err) {
+		ic.skip(r)
 		return ctx, rows, err
 	}
 	r.driverTime = time.Since(r.start)
@@ -421,9 +428,7 @@ func (ic *interceptor) queryDone(r run, ctx context.Context, rows driver.Rows, e
 		r.finish()
 		return ctx, rows, err
 	}
-	heap := new(run)
-	*heap = r
-	return heap, rows, nil
+	return r, rows, nil
 }
 
 // nextSampleEvery is how often a Rows.Next call after the second is timed.
@@ -487,7 +492,8 @@ func (ic *interceptor) RowsClose(ctx context.Context, rows driver.Rows) error {
 }
 
 func (ic *interceptor) ConnBeginTx(ctx context.Context, conn driver.ConnBeginTx, opts driver.TxOptions) (context.Context, driver.Tx, error) {
-	r, ok := ic.db.begin(ctx, MethodBegin, ic.state.fixed[MethodBegin], "", nil, ic.carried(""))
+	var r run
+	ok := ic.db.begin(&r, ctx, MethodBegin, ic.state.fixed[MethodBegin], "", nil, ic.carried(""))
 	tx, err := conn.BeginTx(ctx, opts)
 	if ok {
 		r.driverTime = time.Since(r.start)
@@ -514,7 +520,8 @@ func (ic *interceptor) ConnPing(ctx context.Context, conn driver.Pinger) error {
 
 // simple measures a call without statement text or rows.
 func (ic *interceptor) simple(ctx context.Context, m Method, call func() error) error {
-	r, ok := ic.db.begin(ctx, m, ic.state.fixed[m], "", nil, ic.carried(""))
+	var r run
+	ok := ic.db.begin(&r, ctx, m, ic.state.fixed[m], "", nil, ic.carried(""))
 	err := call()
 	if ok {
 		r.driverTime = time.Since(r.start)
