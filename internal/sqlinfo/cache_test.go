@@ -23,11 +23,11 @@ func TestCacheIsBoundedInEntries(t *testing.T) {
 }
 
 func TestCacheIsBoundedInBytes(t *testing.T) {
-	const limit = 256 << 10
+	const limit = 64 << 10
 	c := newInfoCache(MySQL, CacheLimits{Bytes: limit})
-	for i := range 2_000 {
-		// 4 KiB texts of distinct shapes: 8 MiB in all.
-		c.Get(fmt.Sprintf("SELECT %s FROM t%d WHERE id = ?", strings.Repeat("a, ", 1300), i))
+	for i := range 400 {
+		// 1 KiB texts of distinct shapes: 400 KiB in all.
+		c.Get(fmt.Sprintf("SELECT %s FROM t%d WHERE id = ?", strings.Repeat("a, ", 330), i))
 	}
 	if st := c.Stats(); st.ShapeBytes > limit || st.TextBytes > limit {
 		t.Fatalf("cache holds %d bytes of shapes and %d of texts, bound is %d", st.ShapeBytes, st.TextBytes, limit)
