@@ -140,9 +140,12 @@ func (c *connector) begin(r *run, ctx context.Context, m Method, st *statement, 
 // beginPrepare starts measuring a prepare. It takes no snapshot and counts
 // nothing in flight: a prepare that succeeds ends no run (its executions are
 // the spans), so it must hold nothing that would need giving back.
-func (c *connector) beginPrepare(ctx context.Context, st *statement, query string) (r run, ok bool) {
+// accepted says that the span filter already accepted the statement this
+// prepare stands in for (a call the driver skipped): the filter is still
+// told about the prepare, but the statement's span stays.
+func (c *connector) beginPrepare(ctx context.Context, st *statement, query string, accepted bool) (r run, ok bool) {
 	cfg := c.inst.cfg
-	if cfg.spanFilter != nil && !cfg.spanFilter(ctx, MethodPrepare, query) {
+	if cfg.spanFilter != nil && !cfg.spanFilter(ctx, MethodPrepare, query) && !accepted {
 		return run{}, false
 	}
 	r = run{Context: ctx, conn: c, stmt: st, method: MethodPrepare, affected: -1, traced: true, query: query}
@@ -248,12 +251,17 @@ func (e earlySpan) end() {
 
 // carried returns the span of a skipped call of query (zero when there is
 // none) and forgets it. A span left by a call of another text, which
-// database/sql never does, is ended as it is.
+// database/sql never does, is ended as it is. It is small enough to be
+// inlined for the common case of no span.
 func (ic *interceptor) carried(query string) earlySpan {
-	e := ic.skipped
-	if e.span == nil {
-		return e
+	if ic.skipped.span == nil {
+		return earlySpan{}
 	}
+	return ic.takeSkipped(query)
+}
+
+func (ic *interceptor) takeSkipped(query string) earlySpan {
+	e := ic.skipped
 	ic.skipped = earlySpan{}
 	if e.query != query {
 		e.end()
@@ -536,7 +544,8 @@ func (ic *interceptor) simple(ctx context.Context, m Method, call func() error) 
 // error gets a span of its own: database/sql prepares implicitly whenever a
 // driver answers driver.ErrSkip, and the error would otherwise go unseen.
 func (ic *interceptor) ConnPrepareContext(ctx context.Context, conn driver.ConnPrepareContext, query string) (context.Context, driver.Stmt, error) {
-	r, ok := ic.db.beginPrepare(ctx, ic.state.stmts.Get(query), query)
+	accepted := ic.skipped.span != nil && ic.skipped.query == query
+	r, ok := ic.db.beginPrepare(ctx, ic.state.stmts.Get(query), query, accepted)
 	stmt, err := conn.PrepareContext(ctx, query)
 	if err != nil {
 		// The span of the skipped call this prepare stands in for, if any,

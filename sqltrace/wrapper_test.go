@@ -363,3 +363,22 @@ func TestPrepareHoldsNothing(t *testing.T) {
 		t.Errorf("span filter saw %v, want 12 prepares", methods)
 	}
 }
+
+// TestPrepareFilteredKeepsStatementSpan: a span filter that refuses prepares
+// (but not executions) still sees the statement's failure on its span when
+// the driver skipped the call and the prepare that stands in for it fails.
+func TestPrepareFilteredKeepsStatementSpan(t *testing.T) {
+	tel := newTelemetry(t)
+	noPrepares := func(_ context.Context, m sqltrace.Method, _ string) bool { return m != sqltrace.MethodPrepare }
+	db := mysqlBackend().open(t, tel.options(sqltrace.WithSpanFilter(noPrepares))...)
+	if _, err := db.ExecContext(context.Background(), "INSERT INTO pf_missing (id) VALUES (?)", 1); err == nil {
+		t.Fatal("insert into a missing table worked")
+	}
+	spans := tel.spans.Ended()
+	if len(spans) != 1 || spans[0].Status().Code != codes.Error {
+		t.Fatalf("%d spans %v, want 1 with an error status", len(spans), tel.names())
+	}
+	if started := len(tel.spans.Started()); started != 1 {
+		t.Fatalf("%d spans started, want 1", started)
+	}
+}
