@@ -21,6 +21,23 @@ func BenchmarkFake(b *testing.B) {
 	}
 }
 
+// BenchmarkFakeNoopMeter runs every operation unsampled with the API's no-op
+// meter provider: the wrappers' own cost when neither spans nor metrics are
+// recorded.
+func BenchmarkFakeNoopMeter(b *testing.B) {
+	for _, op := range Ops {
+		b.Run("op="+op.Name, func(b *testing.B) {
+			for _, s := range []Sampling{UnsampledNoopMeter, UnsampledParentNoopMeter} {
+				b.Run("sampling="+s.Name, func(b *testing.B) {
+					for _, w := range Selected(Wrappers) {
+						b.Run("wrapper="+w.Name, func(b *testing.B) { benchSerial(b, w, s, op) })
+					}
+				})
+			}
+		})
+	}
+}
+
 // BenchmarkFakeParallel runs the one-statement operations from GOMAXPROCS
 // goroutines and from maxGoroutines, for contention in the wrappers'
 // caches, trackers and the SDK.

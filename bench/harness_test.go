@@ -17,7 +17,7 @@ const maxGoroutines = 64
 // parallel variants measure the wrapper, not connection churn.
 func openFake(tb testing.TB, w Wrapper, s Sampling) (*sql.DB, *Telemetry) {
 	tb.Helper()
-	t := NewTelemetry(s.Sampler)
+	t := NewTelemetry(s)
 	db, err := w.Open(FakeDriver{}, "", t)
 	if err != nil {
 		tb.Fatal(err)

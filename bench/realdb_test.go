@@ -103,7 +103,7 @@ func realRowID(client int, i int64) int64 { return int64(client)*100 + i%100 + 1
 // and closes both when tb ends.
 func openReal(tb testing.TB, d realDB, dsn string, w Wrapper, s Sampling) *sql.DB {
 	tb.Helper()
-	t := NewTelemetry(s.Sampler)
+	t := NewTelemetry(s)
 	db, err := w.Open(d.driver, dsn, t)
 	if err != nil {
 		tb.Fatal(err)

@@ -26,6 +26,9 @@ type Sampling struct {
 	// Sampled says whether the sampler records spans, and the parent's
 	// flag in the parent variants.
 	Sampled bool
+	// NoopMeter gives the wrappers the API's no-op meter provider instead
+	// of the SDK's.
+	NoopMeter bool
 }
 
 // Samplings are the variants every fake-driver operation runs in.
@@ -39,6 +42,10 @@ var (
 	SampledParent   = Sampling{Name: "sampled-parent", Sampler: sdktrace.AlwaysSample(), Parent: true, Sampled: true}
 	Unsampled       = Sampling{Name: "unsampled", Sampler: sdktrace.NeverSample()}
 	UnsampledParent = Sampling{Name: "unsampled-parent", Sampler: sdktrace.NeverSample(), Parent: true}
+
+	// The unsampled variants with a no-op meter provider (BenchmarkFakeNoopMeter).
+	UnsampledNoopMeter       = Sampling{Name: "unsampled-noopmeter", Sampler: sdktrace.NeverSample(), NoopMeter: true}
+	UnsampledParentNoopMeter = Sampling{Name: "unsampled-parent-noopmeter", Sampler: sdktrace.NeverSample(), Parent: true, NoopMeter: true}
 )
 
 var requestSeeds atomic.Uint64

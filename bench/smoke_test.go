@@ -191,7 +191,7 @@ func TestWorkloadRaisesNoFinding(t *testing.T) {
 					mu    sync.Mutex
 					kinds []sqltrace.Kind
 				)
-				tel := NewTelemetry(s.Sampler)
+				tel := NewTelemetry(s)
 				defer tel.Shutdown(context.Background())
 				db := sqltrace.OpenDB(&FakeConnector{},
 					sqltrace.WithTracerProvider(tel.Tracer), sqltrace.WithMeterProvider(tel.Meter),

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"sync/atomic"
 
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/noop"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
@@ -13,22 +15,27 @@ import (
 // shares: a real tracer provider whose batch processor hands spans to an
 // exporter that drops them, and a real meter provider whose reader is never
 // collected, so recording costs what it costs in production and nothing
-// leaves the process.
+// leaves the process. Samplings with NoopMeter get the API's no-op meter
+// provider instead: what an application that exports no metrics pays.
 type Telemetry struct {
 	Tracer   *sdktrace.TracerProvider
-	Meter    *sdkmetric.MeterProvider
+	Meter    metric.MeterProvider
 	exporter *discardExporter
 }
 
-// NewTelemetry builds the providers with the given sampler.
-func NewTelemetry(sampler sdktrace.Sampler) *Telemetry {
+// NewTelemetry builds the providers of sampling s.
+func NewTelemetry(s Sampling) *Telemetry {
 	e := &discardExporter{}
+	var mp metric.MeterProvider = noop.NewMeterProvider()
+	if !s.NoopMeter {
+		mp = sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	}
 	return &Telemetry{
 		Tracer: sdktrace.NewTracerProvider(
-			sdktrace.WithSampler(sampler),
+			sdktrace.WithSampler(s.Sampler),
 			sdktrace.WithSpanProcessor(sdktrace.NewBatchSpanProcessor(e)),
 		),
-		Meter:    sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader())),
+		Meter:    mp,
 		exporter: e,
 	}
 }
@@ -39,7 +46,11 @@ func (t *Telemetry) Exported() int64 { return t.exporter.spans.Load() }
 
 // Shutdown stops both providers.
 func (t *Telemetry) Shutdown(ctx context.Context) error {
-	return errors.Join(t.Tracer.Shutdown(ctx), t.Meter.Shutdown(ctx))
+	err := t.Tracer.Shutdown(ctx)
+	if m, ok := t.Meter.(*sdkmetric.MeterProvider); ok {
+		err = errors.Join(err, m.Shutdown(ctx))
+	}
+	return err
 }
 
 // discardExporter drops every span it is given, counting them once per

@@ -21,6 +21,9 @@
 #                     "sqlsight" to re-measure only sqlsight against raw
 #   BENCH_OUT         output folder (default bench/results/<time>)
 #   BENCH_PROFILE     set to also write cpu.pprof / mem.pprof per round
+#   BENCH_BIG         set to also run BenchmarkBigStatement (the 480 KB,
+#                     80,000-literal statement) once, -benchtime BENCH_BIG_TIME
+#                     (default 3x)
 #
 # Raw results go to $BENCH_OUT/raw.txt (compare two runs with
 # `cd bench && go tool benchstat -col /wrapper A/raw.txt B/raw.txt`); a full
@@ -79,9 +82,9 @@ round() {
 		prof=(-test.cpuprofile "$out/cpu-$i.pprof" -test.memprofile "$out/mem-$i.pprof")
 	fi
 	"$out/bench.test" -test.run '^$' -test.bench "$filter" -test.benchmem \
-		-test.benchtime "$fake_time" -test.skip 'BenchmarkRealDB' "${prof[@]}" | tee -a "$raw" | grep -E '^(Benchmark|FAIL|panic|--- )' >&2 || true
+		-test.benchtime "$fake_time" -test.skip 'BenchmarkRealDB|BenchmarkBigStatement' "${prof[@]}" | tee -a "$raw" | grep -E '^(Benchmark|FAIL|panic|--- )' >&2 || true
 	"$out/bench.test" -test.run '^$' -test.bench "$filter" -test.benchmem \
-		-test.benchtime "$real_time" -test.skip 'BenchmarkFake' | tee -a "$raw" | grep -E '^(Benchmark|FAIL|panic|--- |    )' >&2 || true
+		-test.benchtime "$real_time" -test.skip 'BenchmarkFake|BenchmarkBigStatement' | tee -a "$raw" | grep -E '^(Benchmark|FAIL|panic|--- |    )' >&2 || true
 }
 
 start=$SECONDS
@@ -89,6 +92,12 @@ for i in $(seq 1 "$count"); do
 	echo "== round $i of $count ($((SECONDS - start)) s so far, load $(cut -d' ' -f1 /proc/loadavg 2>/dev/null))" >&2
 	round "$i"
 done
+if [[ -n ${BENCH_BIG:-} ]]; then
+	# The 480 KB statement: a few executions per wrapper are enough (and all
+	# there is time for while its sanitizing is not linear).
+	"$out/bench.test" -test.run '^$' -test.bench 'BenchmarkBigStatement' -test.benchmem \
+		-test.benchtime "${BENCH_BIG_TIME:-3x}" | tee -a "$raw" | grep -E '^(Benchmark|FAIL|panic|--- )' >&2 || true
+fi
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)" >>"$out/machine.txt"
 echo "duration: $((SECONDS - start)) s" >>"$out/machine.txt"
 

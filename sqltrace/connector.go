@@ -74,7 +74,9 @@ func (c *connector) newState(system string) *dbState {
 		}
 	}
 	st := &dbState{system: system, baseAttrs: append(attrs, c.inst.cfg.attributes...), fixed: map[Method]*statement{}}
-	st.stmts = sqlinfo.NewCache(0, func(q string) *statement { return newStatement(q, dialectOf(system), st.baseAttrs, c.inst.cfg) })
+	d := dialectOf(system)
+	st.stmts = sqlinfo.NewCache(d, sqlinfo.CacheLimits{},
+		func(q string) *statement { return newStatement(q, d, st.baseAttrs, c.inst.cfg) }, (*statement).size)
 	for m, op := range map[Method]string{MethodBegin: "BEGIN", MethodCommit: "COMMIT", MethodRollback: "ROLLBACK", MethodPing: "PING", MethodConnect: "CONNECT"} {
 		st.fixed[m] = newFixedStatement(op, st.baseAttrs)
 	}
@@ -85,7 +87,7 @@ func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 	var r run
 	traced := false
 	if c.inst.cfg.connectionSpans {
-		r, traced = c.begin(ctx, MethodConnect, c.state.Load().fixed[MethodConnect], "", nil)
+		traced = c.begin(&r, ctx, MethodConnect, c.state.Load().fixed[MethodConnect], "", nil, earlySpan{})
 	}
 	raw, err := c.parent.Connect(ctx)
 	if traced {
@@ -97,7 +99,7 @@ func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 		return nil, err
 	}
 	c.resolveOnce.Do(func() { c.resolve(ctx, raw) })
-	ic := &interceptor{connector: c, dbState: c.state.Load(), raw: raw}
+	ic := &interceptor{db: c, state: c.state.Load(), raw: raw}
 	wrapped, err := sqlmw.Driver(staticConnDriver{raw}, ic).Open("")
 	if err != nil { // staticConnDriver cannot fail; keep the connection usable regardless
 		return raw, nil

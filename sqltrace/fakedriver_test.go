@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 	_ "modernc.org/sqlite"
@@ -283,3 +284,89 @@ type dsnConnector struct{ d driver.Driver }
 
 func (c dsnConnector) Connect(context.Context) (driver.Conn, error) { return c.d.Open("") }
 func (c dsnConnector) Driver() driver.Driver                        { return c.d }
+
+// pacedDriver returns rows slowly: the first Next takes first, every later
+// one (the final io.EOF included) takes each.
+type pacedDriver struct {
+	rows        int
+	first, each time.Duration
+}
+
+func (d *pacedDriver) Open(string) (driver.Conn, error) { return &pacedConn{d: d}, nil }
+
+type pacedConn struct{ d *pacedDriver }
+
+func (c *pacedConn) Prepare(query string) (driver.Stmt, error) { return &pacedStmt{d: c.d}, nil }
+func (c *pacedConn) Close() error                              { return nil }
+func (c *pacedConn) Begin() (driver.Tx, error)                 { return minimalTx{}, nil }
+
+type pacedStmt struct{ d *pacedDriver }
+
+func (s *pacedStmt) Close() error                               { return nil }
+func (s *pacedStmt) NumInput() int                              { return -1 }
+func (s *pacedStmt) Exec([]driver.Value) (driver.Result, error) { return driver.RowsAffected(0), nil }
+func (s *pacedStmt) Query([]driver.Value) (driver.Rows, error)  { return &pacedRows{d: s.d}, nil }
+
+type pacedRows struct {
+	d    *pacedDriver
+	next int
+}
+
+func (r *pacedRows) Columns() []string { return []string{"n"} }
+func (r *pacedRows) Close() error      { return nil }
+func (r *pacedRows) Next(dest []driver.Value) error {
+	if r.next == 0 {
+		time.Sleep(r.d.first)
+	} else {
+		time.Sleep(r.d.each)
+	}
+	if r.next == r.d.rows {
+		return io.EOF
+	}
+	r.next++
+	dest[0] = int64(r.next)
+	return nil
+}
+
+// TestDriverTimeOfRows: sqlsight.driver_time_ms of a query counts the time
+// in Rows.Next (timed on the first call, sampled after) and stays within
+// what the query took: at least the driver's waits, at most the wall time
+// around the whole read (with room for the sampling's estimate).
+func TestDriverTimeOfRows(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		d           pacedDriver
+		mustInclude time.Duration
+	}{
+		{"slow first row", pacedDriver{rows: 100, first: 30 * time.Millisecond}, 30 * time.Millisecond},
+		{"every row", pacedDriver{rows: 60, each: time.Millisecond}, 60 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tel := newTelemetry(t)
+			db := sql.OpenDB(sqltrace.WrapConnector(dsnConnector{&tc.d}, tel.options()...))
+			defer db.Close()
+			start := time.Now()
+			rows, err := db.Query("SELECT n FROM paced")
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for rows.Next() {
+				n++
+			}
+			if err := rows.Close(); err != nil || n != tc.d.rows {
+				t.Fatalf("%d rows, %v", n, err)
+			}
+			wall := time.Since(start)
+			s := tel.ended("SELECT paced")
+			if len(s) != 1 {
+				t.Fatalf("spans %v", tel.names())
+			}
+			v, _ := attr(s[0], "sqlsight.driver_time_ms")
+			got := time.Duration(v.AsFloat64() * float64(time.Millisecond))
+			if got < tc.mustInclude || got > 2*wall {
+				t.Fatalf("driver time %v, want ≥ %v and ≤ 2 × the wall time %v", got, tc.mustInclude, wall)
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -117,6 +118,20 @@ func postgresDSN(t testing.TB) string {
 	return dsn
 }
 
+// databaseOf returns the database named by the DSN in the environment
+// variable env ("test" when unset or unnamed): the expected db.namespace.
+func databaseOf(env string) string {
+	dsn := os.Getenv(env)
+	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" {
+		if db := strings.TrimPrefix(u.Path, "/"); db != "" {
+			return db
+		}
+	} else if cfg, err := mysql.ParseDSN(dsn); err == nil && cfg.DBName != "" {
+		return cfg.DBName
+	}
+	return "test"
+}
+
 func sqliteBackend() backend {
 	return backend{
 		name: "sqlite", system: "sqlite", namespace: "sqlsight.db", missingTableCode: "1",
@@ -136,7 +151,7 @@ func sqliteBackend() backend {
 
 func mysqlBackend() backend {
 	return backend{
-		name: "mariadb", system: "mariadb", namespace: "test", address: "127.0.0.1", missingTableCode: "1146",
+		name: "mariadb", system: "mariadb", namespace: databaseOf("SQLSIGHT_MYSQL_DSN"), address: "127.0.0.1", missingTableCode: "1146",
 		autoID: "BIGINT AUTO_INCREMENT PRIMARY KEY",
 		ph:     func(int) string { return "?" },
 		open: func(t testing.TB, opts ...sqltrace.Option) *sql.DB {
@@ -165,7 +180,7 @@ func mysqlBackend() backend {
 
 func postgresBackend() backend {
 	return backend{
-		name: "postgresql", system: "postgresql", namespace: "test", address: "127.0.0.1", missingTableCode: "42P01",
+		name: "postgresql", system: "postgresql", namespace: databaseOf("SQLSIGHT_POSTGRES_DSN"), address: "127.0.0.1", missingTableCode: "42P01",
 		autoID: "BIGSERIAL PRIMARY KEY",
 		ph:     func(i int) string { return fmt.Sprintf("$%d", i) },
 		open: func(t testing.TB, opts ...sqltrace.Option) *sql.DB {

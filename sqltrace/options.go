@@ -67,6 +67,7 @@ type config struct {
 	attributes      []attribute.KeyValue
 	slowThreshold   time.Duration
 	queryText       QueryTextMode
+	queryTextLimit  int // bytes; 0: DefaultQueryTextLimit, -1: none (options_text.go)
 	spanFilter      SpanFilter
 	connectionSpans bool
 

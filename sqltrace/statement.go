@@ -21,9 +21,12 @@ const (
 	AttrConcurrentStatements = attribute.Key("sqlsight.concurrent_statements")
 )
 
-// statement is what a traced database knows about one query text, built
-// once per distinct text and cached: the span name, the attributes that do
-// not change between executions, and the metric record options.
+// statement is what a traced database knows about one query shape, built
+// once and shared by every text of that shape (texts that differ only in
+// literal values, see sqlinfo.ShapeKey): the span name, the attributes that
+// do not change between executions, and the metric record options. Nothing
+// in it may depend on a literal: the raw text, when recorded, is added per
+// execution.
 type statement struct {
 	info   *sqlinfo.Info
 	fpHash uint64 // the fingerprint as the detectors' key
@@ -64,14 +67,36 @@ func newStatement(query string, d sqlinfo.Dialect, base []attribute.KeyValue, cf
 	if info.Summary != "" {
 		s.attrs = append(s.attrs, semconv.DBQuerySummary(info.Summary))
 	}
-	switch cfg.queryText {
-	case QueryTextSanitized:
-		s.attrs = append(s.attrs, semconv.DBQueryText(info.Sanitized))
-	case QueryTextRaw:
-		s.attrs = append(s.attrs, semconv.DBQueryText(query))
+	if limit := cfg.textLimit(); limit >= 0 && len(info.Sanitized) > limit {
+		// Keep only what goes on the spans: the statement may be cached
+		// for a text of megabytes.
+		short := *info
+		short.Sanitized = truncateText(info.Sanitized, limit)
+		s.info = &short
+	}
+	if cfg.queryText == QueryTextSanitized {
+		s.attrs = append(s.attrs, semconv.DBQueryText(s.info.Sanitized))
 	}
 	s.attrs = append(s.attrs, AttrFingerprint.String(info.Fingerprint))
 	return s
+}
+
+// size is what the statement cache counts for s: the strings it holds
+// beyond the query text's own memory, and a share for the rest.
+func (s *statement) size() int {
+	n := 256 + 48*len(s.attrs) + len(s.info.Fingerprint) + len(s.info.Summary) + len(s.info.Sanitized)
+	for _, kv := range s.attrs {
+		if kv.Value.Type() == attribute.STRING {
+			n += len(kv.Value.AsString())
+		}
+	}
+	for _, t := range s.info.Tables {
+		n += 32 + len(t.Name) + len(t.Alias)
+	}
+	for _, c := range s.info.InColumns {
+		n += 32 + len(c.Qualifier) + len(c.Name)
+	}
+	return n
 }
 
 // newFixedStatement describes calls without query text: BEGIN, COMMIT, ...

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
@@ -300,5 +301,84 @@ func TestConnectionSpans(t *testing.T) {
 	}
 	if len(tel.ended("CONNECT")) != 1 || len(tel.ended("PING")) != 1 {
 		t.Fatalf("spans %v, want CONNECT and PING", tel.names())
+	}
+}
+
+// TestPrepareHoldsNothing runs statements one after another through
+// go-sql-driver/mysql's default DSN, which answers driver.ErrSkip for a
+// statement with arguments: database/sql then prepares and executes. Each
+// statement is alone in flight, and the span filter is told about the
+// prepare as a prepare.
+func TestPrepareHoldsNothing(t *testing.T) {
+	tel := newTelemetry(t)
+	var (
+		mu      sync.Mutex
+		methods = map[sqltrace.Method]int{}
+	)
+	filter := func(_ context.Context, m sqltrace.Method, _ string) bool {
+		mu.Lock()
+		methods[m]++
+		mu.Unlock()
+		return true
+	}
+	db := mysqlBackend().open(t, tel.options(sqltrace.WithResourceDeltaMin(0), sqltrace.WithSpanFilter(filter))...)
+	ctx := context.Background()
+	tbl := table(t, db, "ph_item", "id INT PRIMARY KEY, n INT")
+	tel.reset()
+	for i := range 6 {
+		if _, err := db.ExecContext(ctx, "INSERT INTO "+tbl+" (id, n) VALUES (?, ?)", i, i); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := db.QueryRowContext(ctx, "SELECT n FROM "+tbl+" WHERE id = ?", i).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	spans := tel.spans.Ended()
+	if len(spans) != 12 {
+		t.Fatalf("%d spans, want 12: %v", len(spans), tel.names())
+	}
+	for _, s := range spans {
+		c, ok := attr(s, "sqlsight.concurrent_statements")
+		if !ok || c.AsInt64() != 1 {
+			t.Errorf("%s: sqlsight.concurrent_statements = %v, want 1", s.Name(), c.AsInterface())
+		}
+	}
+	// Root statements start their span before the driver call; the span of
+	// the call the driver skipped is the span of the execution that
+	// follows, or of the prepare's error: every started span ends, once.
+	tel.reset()
+	if _, err := db.ExecContext(ctx, "INSERT INTO ph_missing (id) VALUES (?)", 1); err == nil {
+		t.Fatal("insert into a missing table worked")
+	}
+	if failed := tel.spans.Ended(); len(failed) != 1 || failed[0].Status().Code != codes.Error {
+		t.Errorf("prepare error: %d spans %v, want 1 with an error status", len(failed), tel.names())
+	}
+	if started, ended := len(tel.spans.Started()), len(tel.spans.Ended()); started != ended {
+		t.Errorf("%d spans started, %d ended", started, ended)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if methods[sqltrace.MethodPrepare] < 12 {
+		t.Errorf("span filter saw %v, want 12 prepares", methods)
+	}
+}
+
+// TestPrepareFilteredKeepsStatementSpan: a span filter that refuses prepares
+// (but not executions) still sees the statement's failure on its span when
+// the driver skipped the call and the prepare that stands in for it fails.
+func TestPrepareFilteredKeepsStatementSpan(t *testing.T) {
+	tel := newTelemetry(t)
+	noPrepares := func(_ context.Context, m sqltrace.Method, _ string) bool { return m != sqltrace.MethodPrepare }
+	db := mysqlBackend().open(t, tel.options(sqltrace.WithSpanFilter(noPrepares))...)
+	if _, err := db.ExecContext(context.Background(), "INSERT INTO pf_missing (id) VALUES (?)", 1); err == nil {
+		t.Fatal("insert into a missing table worked")
+	}
+	spans := tel.spans.Ended()
+	if len(spans) != 1 || spans[0].Status().Code != codes.Error {
+		t.Fatalf("%d spans %v, want 1 with an error status", len(spans), tel.names())
+	}
+	if started := len(tel.spans.Started()); started != 1 {
+		t.Fatalf("%d spans started, want 1", started)
 	}
 }

@@ -8,103 +8,235 @@ import (
 
 const (
 	cacheShards = 16
-	// MaxCachedQueryLen bounds the text kept as a cache key; longer texts are
-	// parsed on every execution instead of pinning their memory.
+	// MaxCachedQueryLen bounds the text kept as a key of the text index;
+	// longer texts are looked up by shape only (one linear pass per
+	// execution, no parse), so their memory is never pinned.
 	MaxCachedQueryLen = 16 << 10
-	// DefaultCacheSize is the number of distinct query texts kept.
+	// DefaultCacheSize is the number of shapes kept, and of texts indexed.
 	DefaultCacheSize = 4096
+	// DefaultCacheBytes bounds the bytes of the values (as sizeOf counts
+	// them) and, separately, the bytes of the indexed texts.
+	DefaultCacheBytes = 16 << 20
+	// textsPerShape is how many distinct texts of one shape get an entry of
+	// their own in the text index. A shape that comes with more texts
+	// differs in literals from one execution to the next (values formatted
+	// into SQL); its texts would only push the repeated ones out, so they
+	// are looked up by shape.
+	textsPerShape = 8
 )
 
-// Cache maps query texts to a value built from them once (an *Info, or a
-// caller's richer value built on Parse). It is bounded in entries, sharded
-// for concurrency, and a hit costs one read-locked map lookup and an atomic
-// store. Eviction is second-chance (CLOCK-like): an entry used since the last
-// sweep survives one more.
+// CacheLimits bound a Cache. Zero fields take the defaults.
+type CacheLimits struct {
+	// Entries bounds the shapes kept, and the texts indexed.
+	Entries int
+	// Bytes bounds the values kept (as sizeOf counts them), and the bytes
+	// of the indexed texts.
+	Bytes int
+}
+
+// Cache maps query texts to a value built once per shape (an *Info, or a
+// caller's richer value built on Parse): texts that differ only in literal
+// values share one value, since everything Parse derives from a text but
+// its literals is the same for them (see ShapeKey). Values must therefore
+// hold nothing that depends on a literal.
+//
+// A lookup first tries the text index (one read-locked map lookup: the
+// common case of a text sent again), then the shape (ShapeKey, one linear
+// pass, and a map lookup), and builds only for a shape never seen. Both maps
+// are bounded in entries and bytes, sharded for concurrency, and evicted
+// second-chance (CLOCK-like): an entry used since the last sweep survives
+// one more.
 type Cache[V any] struct {
-	build    func(string) V
-	perShard int
-	seed     maphash.Seed
-	shards   [cacheShards]cacheShard[V]
-	misses   atomic.Uint64
+	dialect Dialect
+	build   func(string) V
+	sizeOf  func(V) int
+	seed    maphash.Seed
+
+	perShardEntries int
+	perShardBytes   int
+
+	texts  [cacheShards]textShard[V]
+	shapes [cacheShards]shapeShard[V]
+
+	lookups atomic.Uint64 // lookups that missed the text index
+	builds  atomic.Uint64
 }
 
-type cacheShard[V any] struct {
+type textShard[V any] struct {
 	mu      sync.RWMutex
-	entries map[string]*cacheEntry[V]
+	bytes   int
+	entries map[string]*textEntry[V]
 }
 
-type cacheEntry[V any] struct {
-	value V
+type textEntry[V any] struct {
+	shape *shapeEntry[V]
 	used  atomic.Bool
 }
 
-// NewCache returns a cache of at most size entries (DefaultCacheSize when
-// size <= 0) whose values are made by build.
-func NewCache[V any](size int, build func(query string) V) *Cache[V] {
-	if size <= 0 {
-		size = DefaultCacheSize
+type shapeShard[V any] struct {
+	mu      sync.RWMutex
+	bytes   int
+	entries map[uint64]*shapeEntry[V]
+}
+
+type shapeEntry[V any] struct {
+	value V
+	size  int
+	used  atomic.Bool
+	texts atomic.Int32 // texts indexed to this shape so far
+}
+
+// NewCache returns a cache for texts of dialect d whose values are made by
+// build, once per shape, and weigh sizeOf(value) bytes (nil: 0).
+func NewCache[V any](d Dialect, limits CacheLimits, build func(query string) V, sizeOf func(V) int) *Cache[V] {
+	if limits.Entries <= 0 {
+		limits.Entries = DefaultCacheSize
 	}
-	per := size / cacheShards
-	if per < 1 {
-		per = 1
+	if limits.Bytes <= 0 {
+		limits.Bytes = DefaultCacheBytes
 	}
-	c := &Cache[V]{build: build, perShard: per, seed: maphash.MakeSeed()}
-	for i := range c.shards {
-		c.shards[i].entries = make(map[string]*cacheEntry[V], per)
+	if sizeOf == nil {
+		sizeOf = func(V) int { return 0 }
+	}
+	c := &Cache[V]{dialect: d, build: build, sizeOf: sizeOf, seed: maphash.MakeSeed(),
+		perShardEntries: max(1, limits.Entries/cacheShards), perShardBytes: max(1, limits.Bytes/cacheShards)}
+	for i := range c.texts {
+		c.texts[i].entries = make(map[string]*textEntry[V])
+		c.shapes[i].entries = make(map[uint64]*shapeEntry[V])
 	}
 	return c
 }
 
-// Get returns the value for query, building it on a miss.
+// Get returns the value for query, building it when its shape is new.
 func (c *Cache[V]) Get(query string) V {
-	if len(query) > MaxCachedQueryLen {
-		c.misses.Add(1)
-		return c.build(query)
-	}
-	s := &c.shards[maphash.String(c.seed, query)%cacheShards]
-	s.mu.RLock()
-	e, ok := s.entries[query]
-	s.mu.RUnlock()
-	if ok {
-		if !e.used.Load() {
-			e.used.Store(true)
+	indexable := len(query) <= MaxCachedQueryLen
+	var ts *textShard[V]
+	if indexable {
+		ts = &c.texts[maphash.String(c.seed, query)%cacheShards]
+		ts.mu.RLock()
+		e, ok := ts.entries[query]
+		ts.mu.RUnlock()
+		if ok {
+			markUsed(&e.used)
+			markUsed(&e.shape.used)
+			return e.shape.value
 		}
-		return e.value
 	}
-	c.misses.Add(1)
-	v := c.build(query)
-	s.mu.Lock()
-	if len(s.entries) >= c.perShard {
-		s.evict(c.perShard)
+	c.lookups.Add(1)
+	se := c.shape(query)
+	if indexable && se.texts.Load() < textsPerShape {
+		se.texts.Add(1)
+		ts.add(query, se, c.perShardEntries, c.perShardBytes)
 	}
-	s.entries[query] = &cacheEntry[V]{value: v}
-	s.mu.Unlock()
-	return v
+	return se.value
 }
 
-// evict removes entries not used since the last sweep, and clears the mark
-// of the others; if that frees nothing, it drops a quarter of the shard.
-func (s *cacheShard[V]) evict(limit int) {
+// shape returns the shape entry of query, building its value when new. A
+// value too big for its shard is built and returned without being kept.
+func (c *Cache[V]) shape(query string) *shapeEntry[V] {
+	key := ShapeKey(query, c.dialect)
+	ss := &c.shapes[key%cacheShards]
+	ss.mu.RLock()
+	se, ok := ss.entries[key]
+	ss.mu.RUnlock()
+	if ok {
+		markUsed(&se.used)
+		return se
+	}
+	c.builds.Add(1)
+	v := c.build(query)
+	se = &shapeEntry[V]{value: v, size: c.sizeOf(v)}
+	if se.size > c.perShardBytes {
+		se.texts.Store(textsPerShape) // not kept: index no text to it either
+		return se
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if old, ok := ss.entries[key]; ok { // built concurrently: keep the first
+		return old
+	}
+	for len(ss.entries) >= c.perShardEntries || ss.bytes+se.size > c.perShardBytes {
+		if !ss.evict() {
+			break
+		}
+	}
+	ss.entries[key] = se
+	ss.bytes += se.size
+	return se
+}
+
+func (s *textShard[V]) add(query string, se *shapeEntry[V], maxEntries, maxBytes int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.entries[query]; ok {
+		return
+	}
+	for len(s.entries) >= maxEntries || s.bytes+len(query) > maxBytes {
+		if !s.evict() {
+			break
+		}
+	}
+	s.entries[query] = &textEntry[V]{shape: se}
+	s.bytes += len(query)
+}
+
+// markUsed sets a second-chance mark, writing only when it is clear so that
+// hits on a hot entry do not bounce its cache line between cores.
+func markUsed(b *atomic.Bool) {
+	if !b.Load() {
+		b.Store(true)
+	}
+}
+
+// evict removes the texts not used since the last sweep and clears the
+// mark of the others; when that frees nothing it drops a quarter of the
+// shard. It reports whether anything was removed.
+func (s *textShard[V]) evict() bool {
+	n := len(s.entries)
 	for k, e := range s.entries {
 		if !e.used.Load() {
 			delete(s.entries, k)
+			s.bytes -= len(k)
 		} else {
 			e.used.Store(false)
 		}
 	}
 	for k := range s.entries {
-		if len(s.entries) <= limit*3/4 {
+		if len(s.entries) <= n*3/4 {
 			break
 		}
 		delete(s.entries, k)
+		s.bytes -= len(k)
 	}
+	return len(s.entries) < n
 }
 
-// Len returns the number of cached texts.
+// evict is textShard.evict for shapes.
+func (s *shapeShard[V]) evict() bool {
+	n := len(s.entries)
+	for k, e := range s.entries {
+		if !e.used.Load() {
+			delete(s.entries, k)
+			s.bytes -= e.size
+		} else {
+			e.used.Store(false)
+		}
+	}
+	for k, e := range s.entries {
+		if len(s.entries) <= n*3/4 {
+			break
+		}
+		delete(s.entries, k)
+		s.bytes -= e.size
+	}
+	return len(s.entries) < n
+}
+
+// Len returns the number of shapes kept.
 func (c *Cache[V]) Len() int {
 	n := 0
-	for i := range c.shards {
-		s := &c.shards[i]
+	for i := range c.shapes {
+		s := &c.shapes[i]
 		s.mu.RLock()
 		n += len(s.entries)
 		s.mu.RUnlock()
@@ -112,5 +244,33 @@ func (c *Cache[V]) Len() int {
 	return n
 }
 
-// Misses returns how many lookups had to parse.
-func (c *Cache[V]) Misses() uint64 { return c.misses.Load() }
+// Stats says how much the cache holds and how often it had to work.
+type CacheStats struct {
+	Shapes, ShapeBytes int // shapes kept and their bytes (sizeOf)
+	Texts, TextBytes   int // texts indexed and their bytes
+	// Lookups counts lookups that missed the text index (a ShapeKey pass
+	// each); Builds counts the values built (one Parse each, typically).
+	Lookups, Builds uint64
+}
+
+// Stats returns the cache's current figures.
+func (c *Cache[V]) Stats() CacheStats {
+	var st CacheStats
+	for i := range c.shapes {
+		s := &c.shapes[i]
+		s.mu.RLock()
+		st.Shapes += len(s.entries)
+		st.ShapeBytes += s.bytes
+		s.mu.RUnlock()
+		t := &c.texts[i]
+		t.mu.RLock()
+		st.Texts += len(t.entries)
+		st.TextBytes += t.bytes
+		t.mu.RUnlock()
+	}
+	st.Lookups, st.Builds = c.lookups.Load(), c.builds.Load()
+	return st
+}
+
+// Builds returns how many values were built (how many times build ran).
+func (c *Cache[V]) Builds() uint64 { return c.builds.Load() }

@@ -18,6 +18,7 @@ var traced = []string{"otelsql", "sqlsight"}
 var families = []struct{ name, title string }{
 	{"Fake", "Fake driver, one goroutine"},
 	{"FakeQueryTexts", "Fake driver, QueryRow with one text repeated vs 10,000 texts cycling"},
+	{"FakeNoopMeter", "Fake driver, unsampled, no-op meter provider"},
 	{"FakeParallel", "Fake driver, b.RunParallel"},
 	{"RealDB", "Loopback databases, 8 concurrent clients"},
 }
