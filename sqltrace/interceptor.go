@@ -153,14 +153,7 @@ func (r *run) finish() {
 		if det.count > 1 && (r.stmt.info.Kind == sqlinfo.KindSelect || r.stmt.info.SingleRowWrite) {
 			attrs = append(attrs, AttrNPlusOneCount.Int(det.count))
 		}
-		findings := append(det.deliver, det.carried...)
-		if cached := c.cachedFindings(r.stmt); len(cached) > 0 {
-			for _, f := range cached {
-				det.kinds = append(det.kinds, f.Kind)
-			}
-			findings = append(cached, findings...)
-		}
-		attrs = findingAttributes(attrs, det.kinds, findings)
+		attrs = findingAttributes(attrs, det.kinds, det.spanFindings())
 		span.SetAttributes(attrs...) // copies: the buffer can be reused
 		clear(attrs)                 // drop references to strings before pooling
 		*buf = attrs[:0]

@@ -6,6 +6,12 @@ import (
 	"time"
 )
 
+// read is one successful read of k's fingerprint with the given values.
+func read(k trackKey, values uint64, d time.Duration, now time.Time) *execution {
+	return &execution{key: k, role: roleRead, values: values, d: d, now: now.UnixNano(), ok: true,
+		nPlusOne: DefaultNPlusOneThreshold, repeatedWrite: DefaultRepeatedWriteThreshold}
+}
+
 func scopeN(i int) scopeKey {
 	var k scopeKey
 	k.trace[0] = 1
@@ -26,7 +32,7 @@ func TestTrackerMemoryIsBounded(t *testing.T) {
 	now := time.Now()
 	for i := range 1_000_000 {
 		parent := i / 10 // 100,000 parents, 10 statements each
-		tr.observe(trackKey{scope: scopeN(parent), fp: uint64(i % 3)}, uint64(i), time.Microsecond, now)
+		tr.observe(read(trackKey{scope: scopeN(parent), fp: uint64(i % 3)}, uint64(i), time.Microsecond, now))
 	}
 	if n := tr.len(); n > entries {
 		t.Fatalf("%d entries, bound %d", n, entries)
@@ -46,7 +52,7 @@ func TestTrackerForgetsIdleScopes(t *testing.T) {
 	tr := newTracker(trackerShards*4, time.Second)
 	start := time.Now()
 	for i := range 1000 {
-		tr.observe(trackKey{scope: scopeN(i), fp: 1}, 0, 0, start.Add(time.Duration(i)*time.Second))
+		tr.observe(read(trackKey{scope: scopeN(i), fp: 1}, 0, 0, start.Add(time.Duration(i)*time.Second)))
 	}
 	if n := tr.len(); n > trackerShards*4 {
 		t.Fatalf("%d entries over the bound", n)
@@ -59,13 +65,19 @@ func TestTrackerCountsPerScope(t *testing.T) {
 	a := trackKey{scope: scopeN(1), fp: 7}
 	b := trackKey{scope: scopeN(2), fp: 7}
 	for i := range 3 {
-		tr.observe(a, uint64(i), 0, now)
+		tr.observe(read(a, uint64(i), 0, now))
 	}
-	if o := tr.observe(b, 9, 0, now); o.count != 1 || o.varied || o.duplicate {
+	if o := tr.observe(read(b, 9, 0, now)); o.count != 1 || o.hits != 0 {
 		t.Fatalf("second scope sees %+v", o)
 	}
-	if o := tr.observe(a, 1, 0, now); o.count != 4 || !o.varied || !o.duplicate {
+	if o := tr.observe(read(a, 1, 0, now)); o.count != 4 || o.hits != kindBit(KindDuplicateQuery) || o.claimed != o.hits {
 		t.Fatalf("first scope sees %+v", o)
+	}
+	if o := tr.observe(read(a, 9, 0, now)); o.count != 5 || o.hits != kindBit(KindNPlusOne) || o.claimed != o.hits {
+		t.Fatalf("first scope, 5th read: %+v", o)
+	}
+	if o := tr.observe(read(a, 1, 0, now)); o.hits != kindBit(KindNPlusOne)|kindBit(KindDuplicateQuery) || o.claimed != 0 {
+		t.Fatalf("first scope, kinds delivered once: %+v", o)
 	}
 }
 
@@ -77,7 +89,7 @@ func BenchmarkDetector(b *testing.B) {
 		i := 0
 		for pb.Next() {
 			i++
-			tr.observe(trackKey{scope: scopeN(i % 1000), fp: 42}, uint64(i), time.Microsecond, now)
+			tr.observe(read(trackKey{scope: scopeN(i % 1000), fp: 42}, uint64(i), time.Microsecond, now))
 		}
 	})
 }

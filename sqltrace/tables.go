@@ -1,0 +1,142 @@
+package sqltrace
+
+import (
+	"strings"
+
+	"github.com/sqlsight/sqlsight/internal/sqlinfo"
+)
+
+// isCatalog reports whether a statement reads only system catalogs, or no
+// table at all (SELECT DATABASE(), SELECT 1): such statements are the
+// ORM's or the driver's business, not the application's data access, and
+// never count towards loops or duplicates nor get plan findings.
+//
+// Provisional: derived from Info.Tables until sqlinfo reports it itself.
+func isCatalog(info *sqlinfo.Info) bool {
+	for _, t := range info.Tables {
+		if !catalogTable(t.Name) {
+			return false
+		}
+	}
+	return true
+}
+
+// catalogTable reports whether a table name, as written, names a system
+// catalog: information_schema, pg_catalog and pg_* relations, mysql,
+// performance_schema, sys, and SQLite's sqlite_* tables.
+func catalogTable(name string) bool {
+	name = strings.ToLower(unquoteName(name))
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		switch schema := name[:i]; schema {
+		case "information_schema", "pg_catalog", "mysql", "performance_schema", "sys":
+			return true
+		}
+		name = name[i+1:]
+	}
+	return strings.HasPrefix(name, "pg_") || strings.HasPrefix(name, "sqlite_") ||
+		name == "information_schema"
+}
+
+func unquoteName(s string) string {
+	if strings.ContainsAny(s, "\"`[]") {
+		return strings.Map(func(r rune) rune {
+			switch r {
+			case '"', '`', '[', ']':
+				return -1
+			}
+			return r
+		}, s)
+	}
+	return s
+}
+
+// ddlTables returns the tables a schema change names, or all=true when it
+// may concern any table (DROP INDEX without ON, TRUNCATE of a list it
+// could not read, ...); ok is false for statements that are not DDL.
+//
+// Provisional: reads the sanitized text until sqlinfo reports DDL itself.
+func ddlTables(info *sqlinfo.Info) (tables []string, all, ok bool) {
+	switch info.Operation {
+	case "CREATE", "DROP", "ALTER", "TRUNCATE", "RENAME":
+	default:
+		return nil, false, false
+	}
+	words := strings.Fields(strings.NewReplacer("(", " ( ", ",", " , ", ";", " ").Replace(info.Sanitized))
+	upper := func(i int) string {
+		if i < len(words) {
+			return strings.ToUpper(words[i])
+		}
+		return ""
+	}
+	// skip advances past optional words.
+	skip := func(i int, opt ...string) int {
+		for i < len(words) {
+			w := upper(i)
+			found := false
+			for _, o := range opt {
+				if w == o {
+					found = true
+					break
+				}
+			}
+			if !found {
+				break
+			}
+			i++
+		}
+		return i
+	}
+	i := 1
+	op := upper(0)
+	i = skip(i, "UNIQUE", "OR", "REPLACE", "TEMPORARY", "TEMP", "UNLOGGED", "GLOBAL", "LOCAL", "ONLINE", "OFFLINE", "FULLTEXT", "SPATIAL")
+	switch upper(i) {
+	case "INDEX":
+		for j := i + 1; j < len(words); j++ {
+			if upper(j) == "ON" {
+				k := skip(j+1, "ONLY")
+				if k < len(words) {
+					return []string{words[k]}, false, true
+				}
+			}
+		}
+		return nil, true, true
+	case "TABLE":
+		i = skip(i+1, "IF", "NOT", "EXISTS", "ONLY")
+		for i < len(words) {
+			tables = append(tables, words[i])
+			if op == "CREATE" || op == "ALTER" || upper(i+1) != "," {
+				break
+			}
+			i += 2
+		}
+		if len(tables) == 0 {
+			return nil, true, true
+		}
+		return tables, false, true
+	}
+	if op == "TRUNCATE" && upper(i) != "" {
+		return []string{words[i]}, false, true
+	}
+	return nil, true, true
+}
+
+// tableHash is a key of a table name that ignores quotes, the schema and
+// letter case: a write to "Shop"."Orders" is a write to orders.
+func tableHash(name string) uint64 {
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		name = name[i+1:]
+	}
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c == '"' || c == '`' || c == '[' || c == ']':
+			continue
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
+}
