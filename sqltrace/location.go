@@ -83,15 +83,15 @@ func (cfg *config) callerLocation() Location {
 }
 
 func (cfg *config) skipFrame(function, file string) bool {
+	for _, p := range cfg.findings.callerSkip {
+		if strings.HasPrefix(function, p) {
+			return true
+		}
+	}
 	if strings.HasPrefix(function, "github.com/sqlsight/sqlsight/") && strings.HasSuffix(file, "_test.go") {
 		return false // sqlsight's own tests are an application
 	}
 	for _, p := range skippedCallers {
-		if hasPathPrefix(function, p) {
-			return true
-		}
-	}
-	for _, p := range cfg.findings.callerSkip {
 		if hasPathPrefix(function, p) {
 			return true
 		}

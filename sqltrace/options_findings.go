@@ -15,7 +15,8 @@ type findingsConfig struct {
 }
 
 // WithCallerSkip adds prefixes of function names (as runtime reports them:
-// "example.com/app/internal/repo." or "example.com/dbkit/") that a
+// "example.com/app/internal/repo." or "example.com/dbkit/"; a plain string
+// prefix, so "example.com/app/store.(*Repo)." skips one type) that a
 // finding's location skips, like the data-access libraries sqlsight skips
 // already (database/sql, GORM, bun, sqlx, ent, pgx, lib/pq,
 // go-sql-driver/mysql, modernc.org/sqlite, sqlmw). Use it for your own
