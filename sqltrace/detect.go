@@ -201,6 +201,19 @@ func (r *run) detect() detection {
 	}
 	o := r.conn.tracker.observe(&x)
 	d.count = o.count
+	if o.loop != "" {
+		reached := o.count >= cfg.nPlusOneThreshold
+		if o.loop == KindRepeatedWrite {
+			reached = o.count >= cfg.repeatedWriteThreshold
+		}
+		hit, claimed := r.conn.tracker.sameStack(x.key, o.loop, stackIdentity(), reached)
+		if hit {
+			o.hits.add(o.loop)
+		}
+		if claimed {
+			o.claimed.add(o.loop)
+		}
+	}
 	for _, f := range plan {
 		d.kinds = append(d.kinds, f.Kind)
 		if o.claimed.has(f.Kind) {

@@ -146,6 +146,47 @@ func TestValuesInTheText(t *testing.T) {
 	}
 }
 
+// TestLoopsAreOneCallStack: five single inserts into one table from five
+// places of a request are not a loop (Prosopite's rule); the same five
+// from one loop are.
+func TestLoopsAreOneCallStack(t *testing.T) {
+	tel := newTelemetry(t)
+	var log findingLog
+	db := sqliteBackend().open(t, tel.options(sqltrace.WithFindingHandler(log.handle), sqltrace.WithSlowThreshold(0))...)
+	audit := table(t, db, "fl_audit", "id INT, what VARCHAR(16)")
+	insert := "INSERT INTO " + audit + " (id, what) VALUES (?, ?)"
+	request(tel, func(ctx context.Context) {
+		if _, err := db.ExecContext(ctx, insert, 1, "created"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, insert, 2, "priced"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, insert, 3, "stocked"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, insert, 4, "shipped"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, insert, 5, "billed"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if got := log.kinds(); len(got) != 0 {
+		t.Fatalf("five inserts from five places: %v", got)
+	}
+	request(tel, func(ctx context.Context) {
+		for i, what := range []string{"created", "priced", "stocked", "shipped", "billed"} {
+			if _, err := db.ExecContext(ctx, insert, i, what); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	if got := log.kinds(); !slices.Equal(got, []sqltrace.Kind{sqltrace.KindRepeatedWrite}) {
+		t.Fatalf("five inserts from one loop: %v, want repeated_write", got)
+	}
+}
+
 // TestDuplicatesOnlyWhereReuseIsRight: a read repeated after a write to
 // its table or after a transaction ended may see other data; a write
 // repeated is a retry, not a duplicate.

@@ -134,3 +134,17 @@ func shortFunction(f string) string {
 	}
 	return f
 }
+
+// stackIdentity hashes the program counters of the current call stack:
+// two executions from the same place in a loop have the same. It does
+// not symbolize (about as costly as callerLocation's walk without the
+// lookups), and runs only around a loop threshold.
+func stackIdentity() uint64 {
+	var pcs [maxCallerDepth]uintptr
+	n := runtime.Callers(2, pcs[:])
+	h := uint64(14695981039346656037)
+	for _, pc := range pcs[:n] {
+		h = (h ^ uint64(pc)) * 1099511628211
+	}
+	return h
+}

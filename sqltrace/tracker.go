@@ -17,6 +17,7 @@ const (
 	recentValues          = 8 // value hashes kept per entry for duplicate detection
 	recentWrites          = 8 // tables written kept per scope before "some table" stands for them
 	maxReadTables         = 8 // tables of a read compared with the writes
+	recentStacks          = 4 // call stacks kept per entry around the loop threshold
 )
 
 // trackKey is one fingerprint in one scope.
@@ -37,6 +38,10 @@ type trackEntry struct {
 	valuesAt    [recentValues]uint64 // shard sequence when each value hash was last read
 	nvalues     int
 	delivered   kindSet
+	// stacks are hashes of the call stacks of the executions around the
+	// loop threshold, and reached whether the count was.
+	stacks  [recentStacks]uint64
+	nstacks int
 }
 
 // scopeState is what a scope's writes and transaction ends did: a read
@@ -114,6 +119,29 @@ type observation struct {
 	count   int
 	hits    kindSet // kinds this execution carries
 	claimed kindSet // of hits, those delivered now: first in the scope
+	// loop is a loop kind (n_plus_one, repeated_write) whose count is
+	// reached, or about to be, but not yet delivered: the caller walks the
+	// stack and asks sameStack whether the executions come from a loop.
+	loop Kind
+}
+
+// loopCheck decides a loop kind. Once delivered, the kind is carried by
+// every later execution. Until then, from the execution before the
+// threshold on, the caller's call stack must be compared (Prosopite's
+// rule: a loop is the same statement from the same call stack; five single
+// INSERTs from five places in the code are not one). Only those few
+// executions pay for a stack walk.
+func (e *trackEntry) loopCheck(kind Kind, reached bool, threshold int, hits *kindSet) Kind {
+	switch {
+	case e.delivered.has(kind):
+		if reached {
+			*hits |= kindBit(kind)
+		}
+		return ""
+	case reached || e.count == threshold-1:
+		return kind
+	}
+	return ""
 }
 
 // tracker counts executions per (scope, fingerprint), sharded by scope
@@ -193,18 +221,14 @@ func (t *tracker) observe(x *execution) observation {
 		if x.values != e.firstValues {
 			e.varied = true
 		}
-		if e.count >= x.nPlusOne && e.varied && e.total >= x.nPlusOneMin {
-			hits |= kindBit(KindNPlusOne)
-		}
+		o.loop = e.loopCheck(KindNPlusOne, e.count >= x.nPlusOne && e.varied && e.total >= x.nPlusOneMin, x.nPlusOne, &hits)
 		if x.ok && s.sameRead(e, x, seq) {
 			hits |= kindBit(KindDuplicateQuery)
 		}
 	case roleSingleWrite:
 		e.count++
 		e.total += x.d
-		if e.count >= x.repeatedWrite {
-			hits |= kindBit(KindRepeatedWrite)
-		}
+		o.loop = e.loopCheck(KindRepeatedWrite, e.count >= x.repeatedWrite, x.repeatedWrite, &hits)
 	}
 	o.count = e.count
 	o.hits = hits
@@ -335,6 +359,38 @@ func (t *tracker) claim(k trackKey, kinds kindSet, now int64) kindSet {
 	e.delivered |= kinds
 	s.mu.Unlock()
 	return claimed
+}
+
+// sameStack records the call stack of an execution for which observe
+// returned loop, and claims kind when reached (the count is at the
+// threshold) and an execution around the threshold came from the same
+// stack. It reports whether kind is carried and whether it is delivered
+// now.
+func (t *tracker) sameStack(k trackKey, kind Kind, stack uint64, reached bool) (hit, claimed bool) {
+	s := t.shard(k.scope)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.entries[k]
+	if e == nil {
+		return false, false
+	}
+	seen := false
+	for _, h := range e.stacks[:min(e.nstacks, recentStacks)] {
+		if h == stack {
+			seen = true
+			break
+		}
+	}
+	if !seen {
+		e.stacks[e.nstacks%recentStacks] = stack
+		e.nstacks++
+	}
+	if !reached || !seen {
+		return false, false
+	}
+	claimed = !e.delivered.has(kind)
+	e.delivered.add(kind)
+	return true, claimed
 }
 
 // rebuildEvery is how many evictions a shard's map goes through before

@@ -70,14 +70,49 @@ func TestTrackerCountsPerScope(t *testing.T) {
 	if o := tr.observe(read(b, 9, 0, now)); o.count != 1 || o.hits != 0 {
 		t.Fatalf("second scope sees %+v", o)
 	}
-	if o := tr.observe(read(a, 1, 0, now)); o.count != 4 || o.hits != kindBit(KindDuplicateQuery) || o.claimed != o.hits {
+	if o := tr.observe(read(a, 1, 0, now)); o.count != 4 || o.hits != kindBit(KindDuplicateQuery) || o.claimed != o.hits || o.loop != KindNPlusOne {
 		t.Fatalf("first scope sees %+v", o)
 	}
-	if o := tr.observe(read(a, 9, 0, now)); o.count != 5 || o.hits != kindBit(KindNPlusOne) || o.claimed != o.hits {
+	if hit, claimed := tr.sameStack(a, KindNPlusOne, 77, false); hit || claimed {
+		t.Fatal("the execution before the threshold claimed")
+	}
+	if o := tr.observe(read(a, 9, 0, now)); o.count != 5 || o.hits != 0 || o.loop != KindNPlusOne {
 		t.Fatalf("first scope, 5th read: %+v", o)
+	}
+	if hit, claimed := tr.sameStack(a, KindNPlusOne, 77, true); !hit || !claimed {
+		t.Fatal("the 5th read from the same stack is no loop")
 	}
 	if o := tr.observe(read(a, 1, 0, now)); o.hits != kindBit(KindNPlusOne)|kindBit(KindDuplicateQuery) || o.claimed != 0 {
 		t.Fatalf("first scope, kinds delivered once: %+v", o)
+	}
+}
+
+// TestTrackerLoopNeedsOneStack: executions from different call stacks are
+// not a loop however many they are.
+func TestTrackerLoopNeedsOneStack(t *testing.T) {
+	tr := newTracker(0, 0)
+	now := time.Now()
+	k := trackKey{scope: scopeN(1), fp: 7}
+	write := func() observation {
+		return tr.observe(&execution{key: k, role: roleSingleWrite, now: now.UnixNano(), ok: true, repeatedWrite: 5})
+	}
+	for i := range 8 {
+		o := write()
+		if (i >= 3) != (o.loop == KindRepeatedWrite) {
+			t.Fatalf("write %d: loop %q", i+1, o.loop)
+		}
+		if o.loop != "" {
+			if hit, _ := tr.sameStack(k, o.loop, uint64(100+i), o.count >= 5); hit {
+				t.Fatalf("write %d from a new stack is a loop", i+1)
+			}
+		}
+	}
+	o := write()
+	if hit, claimed := tr.sameStack(k, o.loop, 104, true); !hit || !claimed {
+		t.Fatal("a stack seen again is no loop")
+	}
+	if o := write(); o.loop != "" || !o.hits.has(KindRepeatedWrite) || o.claimed != 0 {
+		t.Fatalf("after delivery: %+v", o)
 	}
 }
 
