@@ -23,9 +23,14 @@ const (
 	EventFinding      = "sqlsight.finding"
 )
 
-// FindingHandler receives every finding once, synchronously for the
-// detectors (in the goroutine that ran the statement) and from the explain
-// worker for plan findings. ctx carries the statement's span.
+// FindingHandler receives each finding once per scope (parent span or
+// Scope) and kind: synchronously, in the goroutine that ran the statement,
+// for detector findings and for plan findings already known; from the
+// explain worker when a verdict arrives, for the request that submitted
+// the statement (ctx carries the EXPLAIN span) and for the requests that
+// ran it while it was being explained (ctx carries their parent span).
+// Otherwise ctx carries the statement's span. A panic in the handler is
+// recovered: the first is reported through otel.Handle.
 type FindingHandler func(ctx context.Context, f Finding)
 
 // findingsCounter creates the sqlsight.findings counter.
