@@ -11,12 +11,12 @@ func TestIsCatalog(t *testing.T) {
 	for q, want := range map[string]bool{
 		"SELECT DATABASE()": true,
 		"SELECT 1":          true,
-		"SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_NAME IN (?, ?)":                    true,
-		"SELECT description FROM pg_catalog.pg_description WHERE objoid = $1":                            true,
-		"SELECT a FROM pg_description d JOIN pg_class c ON c.oid = d.objoid WHERE c.relname = 'x'":       true,
-		"SELECT name FROM sqlite_master WHERE type = 'table'":                                            true,
-		"SELECT * FROM performance_schema.events_statements_current":                                     true,
-		"SELECT * FROM orders WHERE id = ?":                                                              false,
+		"SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_NAME IN (?, ?)":                     true,
+		"SELECT description FROM pg_catalog.pg_description WHERE objoid = $1":                             true,
+		"SELECT a FROM pg_description d JOIN pg_class c ON c.oid = d.objoid WHERE c.relname = 'x'":        true,
+		"SELECT name FROM sqlite_master WHERE type = 'table'":                                             true,
+		"SELECT * FROM performance_schema.events_statements_current":                                      true,
+		"SELECT * FROM orders WHERE id = ?":                                                               false,
 		"SELECT o.id FROM orders o JOIN information_schema.TABLES t ON t.TABLE_NAME = o.name WHERE 1 = 1": false,
 	} {
 		if got := isCatalog(sqlinfo.Parse(q, sqlinfo.PostgreSQL)); got != want {
