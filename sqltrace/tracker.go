@@ -17,7 +17,7 @@ const (
 	recentValues          = 8 // value hashes kept per entry for duplicate detection
 	recentWrites          = 8 // tables written kept per scope before "some table" stands for them
 	maxReadTables         = 8 // tables of a read compared with the writes
-	recentStacks          = 4 // call stacks kept per entry around the loop threshold
+	recentStacks          = 2 // call stacks kept per entry around the loop threshold
 )
 
 // trackKey is one fingerprint in one scope.
@@ -29,33 +29,43 @@ type trackKey struct {
 // trackEntry counts the executions of one fingerprint in one scope. It
 // holds hashes of values (arguments and literals), never the values.
 type trackEntry struct {
-	count       int
+	count       int32
+	delivered   kindSet
+	varied      bool  // values differed between executions
+	nvalues     uint8 // values filled
+	nextValue   uint8 // ring position of the next value
+	nextStack   uint8
 	total       time.Duration
 	lastSeen    int64 // unix nanoseconds
 	firstValues uint64
-	varied      bool // values differed between executions
 	values      [recentValues]uint64
-	valuesAt    [recentValues]uint64 // shard sequence when each value hash was last read
-	nvalues     int
-	delivered   kindSet
+	valuesAt    [recentValues]seqNo // when each value hash was last read
 	// stacks are hashes of the call stacks of the executions around the
-	// loop threshold, and reached whether the count was.
-	stacks  [recentStacks]uint64
-	nstacks int
+	// loop threshold (0: none).
+	stacks [recentStacks]uint64
 }
+
+// seqNo orders a shard's observations. It is 32 bits, to keep entries
+// small, and compared in serial-number arithmetic: it may wrap.
+type seqNo uint32
+
+func (a seqNo) after(b seqNo) bool { return int32(a-b) > 0 }
 
 // scopeState is what a scope's writes and transaction ends did: a read
 // repeated after either is not a duplicate. It exists only for scopes
 // that wrote or ended a transaction.
 type scopeState struct {
 	lastSeen int64
-	ended    uint64 // sequence of the last commit or rollback
-	anyWrite uint64 // sequence of the last write to a table not kept in writes
+	ended    seqNo // sequence of the last commit or rollback
+	anyWrite seqNo // sequence of the last write to a table not kept in writes
 	writes   [recentWrites]tableWrite
 	nwrites  int
 }
 
-type tableWrite struct{ table, at uint64 }
+type tableWrite struct {
+	table uint64
+	at    seqNo
+}
 
 // kindSet is a set of finding kinds, as bits.
 type kindSet uint16
@@ -138,7 +148,7 @@ func (e *trackEntry) loopCheck(kind Kind, reached bool, threshold int, hits *kin
 			*hits |= kindBit(kind)
 		}
 		return ""
-	case reached || e.count == threshold-1:
+	case reached || int(e.count) == threshold-1:
 		return kind
 	}
 	return ""
@@ -157,7 +167,7 @@ type trackerShard struct {
 	mu       sync.Mutex
 	entries  map[trackKey]*trackEntry
 	scopes   map[scopeKey]*scopeState
-	seq      uint64 // orders the shard's observations
+	seq      seqNo // orders the shard's observations
 	evicts   int
 	scEvicts int
 	_        [32]byte // keep shards on separate cache lines
@@ -221,16 +231,16 @@ func (t *tracker) observe(x *execution) observation {
 		if x.values != e.firstValues {
 			e.varied = true
 		}
-		o.loop = e.loopCheck(KindNPlusOne, e.count >= x.nPlusOne && e.varied && e.total >= x.nPlusOneMin, x.nPlusOne, &hits)
+		o.loop = e.loopCheck(KindNPlusOne, int(e.count) >= x.nPlusOne && e.varied && e.total >= x.nPlusOneMin, x.nPlusOne, &hits)
 		if x.ok && s.sameRead(e, x, seq) {
 			hits |= kindBit(KindDuplicateQuery)
 		}
 	case roleSingleWrite:
 		e.count++
 		e.total += x.d
-		o.loop = e.loopCheck(KindRepeatedWrite, e.count >= x.repeatedWrite, x.repeatedWrite, &hits)
+		o.loop = e.loopCheck(KindRepeatedWrite, int(e.count) >= x.repeatedWrite, x.repeatedWrite, &hits)
 	}
-	o.count = e.count
+	o.count = int(e.count)
 	o.hits = hits
 	o.claimed = hits &^ e.delivered
 	e.delivered |= hits
@@ -241,8 +251,8 @@ func (t *tracker) observe(x *execution) observation {
 // sameRead reports whether the same values were read before in the scope
 // with neither a write to one of the read's tables nor a transaction end
 // since, and records this read.
-func (s *trackerShard) sameRead(e *trackEntry, x *execution, seq uint64) bool {
-	for i := range min(e.nvalues, recentValues) {
+func (s *trackerShard) sameRead(e *trackEntry, x *execution, seq seqNo) bool {
+	for i := range e.nvalues {
 		if e.values[i] != x.values {
 			continue
 		}
@@ -250,9 +260,10 @@ func (s *trackerShard) sameRead(e *trackEntry, x *execution, seq uint64) bool {
 		e.valuesAt[i] = seq
 		return !s.changedSince(x.key.scope, before, x.info)
 	}
-	e.values[e.nvalues%recentValues] = x.values
-	e.valuesAt[e.nvalues%recentValues] = seq
-	e.nvalues++
+	e.values[e.nextValue] = x.values
+	e.valuesAt[e.nextValue] = seq
+	e.nextValue = (e.nextValue + 1) % recentValues
+	e.nvalues = min(e.nvalues+1, recentValues)
 	return false
 }
 
@@ -260,12 +271,12 @@ func (s *trackerShard) sameRead(e *trackEntry, x *execution, seq uint64) bool {
 // transaction or wrote a table the statement reads. It runs only for a
 // read whose values were read before, so its hashing is off the common
 // path.
-func (s *trackerShard) changedSince(scope scopeKey, at uint64, info *sqlinfo.Info) bool {
+func (s *trackerShard) changedSince(scope scopeKey, at seqNo, info *sqlinfo.Info) bool {
 	st := s.scopes[scope]
 	if st == nil {
 		return false
 	}
-	if st.ended > at || st.anyWrite > at {
+	if st.ended.after(at) || st.anyWrite.after(at) {
 		return true
 	}
 	if info == nil {
@@ -281,7 +292,7 @@ func (s *trackerShard) changedSince(scope scopeKey, at uint64, info *sqlinfo.Inf
 		n++
 	}
 	for _, w := range st.writes[:min(st.nwrites, recentWrites)] {
-		if w.at <= at {
+		if !w.at.after(at) {
 			continue
 		}
 		for _, r := range read[:n] {
@@ -307,7 +318,7 @@ func (s *trackerShard) scope(k scopeKey, now int64, t *tracker) *scopeState {
 	return st
 }
 
-func (st *scopeState) wrote(tables []uint64, all bool, seq uint64) {
+func (st *scopeState) wrote(tables []uint64, all bool, seq seqNo) {
 	if all {
 		st.anyWrite = seq
 		return
@@ -375,15 +386,15 @@ func (t *tracker) sameStack(k trackKey, kind Kind, stack uint64, reached bool) (
 		return false, false
 	}
 	seen := false
-	for _, h := range e.stacks[:min(e.nstacks, recentStacks)] {
+	for _, h := range e.stacks {
 		if h == stack {
 			seen = true
 			break
 		}
 	}
 	if !seen {
-		e.stacks[e.nstacks%recentStacks] = stack
-		e.nstacks++
+		e.stacks[e.nextStack] = stack
+		e.nextStack = (e.nextStack + 1) % recentStacks
 	}
 	if !reached || !seen {
 		return false, false

@@ -108,7 +108,7 @@ func TestTrackerLoopNeedsOneStack(t *testing.T) {
 		}
 	}
 	o := write()
-	if hit, claimed := tr.sameStack(k, o.loop, 104, true); !hit || !claimed {
+	if hit, claimed := tr.sameStack(k, o.loop, 107, true); !hit || !claimed { // the last write's stack
 		t.Fatal("a stack seen again is no loop")
 	}
 	if o := write(); o.loop != "" || !o.hits.has(KindRepeatedWrite) || o.claimed != 0 {
