@@ -118,14 +118,18 @@ func (e *explainer) unprepare(fp string) {
 	e.idxMu.Unlock()
 }
 
+// evictOne makes room, sparing pending entries when it can (a verdict
+// still to come would lose its waiters).
 func (e *explainer) evictOne() {
+	victim := ""
 	for k, x := range e.index {
+		victim = k
 		if !x.pending {
-			delete(e.index, k)
-			e.lossy = true
-			return
+			break
 		}
 	}
+	delete(e.index, victim)
+	e.lossy = true
 }
 
 func (x *explained) addWaiter(w waiter) {

@@ -1,9 +1,14 @@
 package sqltrace
 
 import (
+	"fmt"
 	"runtime"
 	"testing"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/sqlsight/sqlsight/internal/sqlinfo"
 )
 
 // read is one successful read of k's fingerprint with the given values.
@@ -135,5 +140,46 @@ func BenchmarkValuesHash(b *testing.B) {
 	q := "SELECT id, name, email FROM customer WHERE tenant_id = 42 AND id = 123456"
 	for b.Loop() {
 		_ = valuesHash(0x1234, q)
+	}
+}
+
+// TestTrackerScopeStatesAreBounded: every write records its tables in its
+// scope's state; a process sees endless scopes.
+func TestTrackerScopeStatesAreBounded(t *testing.T) {
+	const entries = 4096
+	tr := newTracker(entries, time.Hour)
+	now := time.Now().UnixNano()
+	tables := []uint64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}
+	for i := range 100_000 {
+		tr.observe(&execution{key: trackKey{scope: scopeN(i), fp: 3}, now: now, ok: true, wrote: tables})
+		tr.endTransaction(scopeN(i), now)
+	}
+	if n := tr.scopeStates(); n > entries {
+		t.Fatalf("%d scope states, bound %d", n, entries)
+	}
+}
+
+func TestExplainIndexIsBounded(t *testing.T) {
+	var e explainer
+	info := &sqlinfo.Info{Tables: make([]sqlinfo.TableRef, 50)}
+	for i := range 3 * maxExplained {
+		fp := fmt.Sprintf("%016x", i)
+		e.prepare(fp, info, Location{}, waiter{hasScope: true, scope: scopeN(i)})
+		for j := range 3 * maxWaiters {
+			e.wait(fp, scopeN(1_000_000+j), trace.SpanContext{})
+		}
+		if i%2 == 0 { // half never get a verdict
+			e.settle(fp)
+		}
+	}
+	e.idxMu.Lock()
+	defer e.idxMu.Unlock()
+	if len(e.index) > maxExplained || !e.lossy {
+		t.Fatalf("%d entries (bound %d), lossy=%v", len(e.index), maxExplained, e.lossy)
+	}
+	for fp, x := range e.index {
+		if len(x.waiting) > maxWaiters || len(x.tables) > maxReadTables {
+			t.Fatalf("%s: %d waiters, %d tables", fp, len(x.waiting), len(x.tables))
+		}
 	}
 }
