@@ -25,29 +25,35 @@ func isCatalog(info *sqlinfo.Info) bool {
 // catalog: information_schema, pg_catalog and pg_* relations, mysql,
 // performance_schema, sys, and SQLite's sqlite_* tables.
 func catalogTable(name string) bool {
-	name = strings.ToLower(unquoteName(name))
+	if strings.ContainsAny(name, "\"`[]") {
+		name = unquoteName(name)
+	}
 	if i := strings.LastIndexByte(name, '.'); i >= 0 {
-		switch schema := name[:i]; schema {
-		case "information_schema", "pg_catalog", "mysql", "performance_schema", "sys":
-			return true
+		schema := name[:i]
+		for _, c := range [...]string{"information_schema", "pg_catalog", "mysql", "performance_schema", "sys"} {
+			if strings.EqualFold(schema, c) {
+				return true
+			}
 		}
 		name = name[i+1:]
 	}
-	return strings.HasPrefix(name, "pg_") || strings.HasPrefix(name, "sqlite_") ||
-		name == "information_schema"
+	return hasPrefixFold(name, "pg_") || hasPrefixFold(name, "sqlite_") || strings.EqualFold(name, "information_schema")
+}
+
+// hasPrefixFold is strings.HasPrefix ignoring ASCII case, without the
+// allocation of lowering the name: it runs for every statement.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 func unquoteName(s string) string {
-	if strings.ContainsAny(s, "\"`[]") {
-		return strings.Map(func(r rune) rune {
-			switch r {
-			case '"', '`', '[', ']':
-				return -1
-			}
-			return r
-		}, s)
-	}
-	return s
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '"', '`', '[', ']':
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // ddlTables returns the tables a schema change names, or all=true when it

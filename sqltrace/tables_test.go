@@ -63,3 +63,10 @@ func TestTableHashIgnoresSchemaQuotesAndCase(t *testing.T) {
 		t.Error("order and orders collide")
 	}
 }
+
+func TestIsCatalogAllocatesNothing(t *testing.T) {
+	info := sqlinfo.Parse("SELECT * FROM Shop.Orders o JOIN Customer c ON c.id = o.customer_id WHERE o.id = ?", sqlinfo.MySQL)
+	if n := testing.AllocsPerRun(100, func() { _ = isCatalog(info) }); n != 0 {
+		t.Fatalf("%v allocations per statement", n)
+	}
+}
