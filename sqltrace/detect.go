@@ -229,7 +229,9 @@ func (r *run) detect() detection {
 		d.kinds = append(d.kinds, k)
 		if o.claimed.has(k) {
 			d.deliver = append(d.deliver, r.finding(k, o.count))
-		} else {
+		} else if r.traced {
+			// Carried findings only feed the span's attributes: an
+			// unsampled loop does not pay for their messages.
 			d.carried = append(d.carried, r.finding(k, o.count))
 		}
 	}
