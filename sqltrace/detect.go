@@ -101,6 +101,13 @@ type detection struct {
 // spanFindings are the findings whose attributes go on the span: plan
 // findings first, since their suggestion (an index) is the most precise.
 func (d *detection) spanFindings() []Finding {
+	// detect appends plan findings first to each list.
+	switch {
+	case len(d.deliver) == 0:
+		return d.carried
+	case len(d.carried) == 0:
+		return d.deliver
+	}
 	out := make([]Finding, 0, len(d.deliver)+len(d.carried))
 	for _, plan := range []bool{true, false} {
 		for _, list := range [][]Finding{d.deliver, d.carried} {
@@ -180,7 +187,7 @@ func (r *run) detect() detection {
 		}
 		if slow {
 			d.kinds = append(d.kinds, KindSlowQuery)
-			d.deliver = append(d.deliver, r.finding(KindSlowQuery, 1))
+			d.deliver = append(d.deliver, r.finding(KindSlowQuery, 1, true))
 			d.explainR = "slow"
 		}
 		r.locate(d.deliver)
@@ -228,11 +235,12 @@ func (r *run) detect() detection {
 		}
 		d.kinds = append(d.kinds, k)
 		if o.claimed.has(k) {
-			d.deliver = append(d.deliver, r.finding(k, o.count))
+			d.deliver = append(d.deliver, r.finding(k, o.count, true))
 		} else if r.traced {
-			// Carried findings only feed the span's attributes: an
-			// unsampled loop does not pay for their messages.
-			d.carried = append(d.carried, r.finding(k, o.count))
+			// Carried findings only feed the span's attributes (kinds,
+			// suggestion): an unsampled loop does not build them, and no
+			// loop formats their messages.
+			d.carried = append(d.carried, r.finding(k, o.count, false))
 		}
 	}
 	switch {
@@ -294,16 +302,21 @@ func (c *connector) wrote(info *sqlinfo.Info, buf []uint64, scope scopeKey, inSc
 	return buf, all
 }
 
-// finding describes a detector finding with its fix.
-func (r *run) finding(kind Kind, count int) Finding {
+// finding describes a detector finding with its fix; its message only
+// when it is delivered.
+func (r *run) finding(kind Kind, count int, message bool) Finding {
 	info := r.stmt.info
 	f := Finding{Kind: kind, Fingerprint: info.Fingerprint, Summary: info.Summary, Table: info.Collection, Count: count}
 	switch kind {
 	case KindNPlusOne:
-		f.Message = fmt.Sprintf("N+1: %q ran %d times under one parent with different values", info.Summary, count)
+		if message {
+			f.Message = fmt.Sprintf("N+1: %q ran %d times under one parent with different values", info.Summary, count)
+		}
 		f.Suggestion = "fetch the rows in one query: collect the keys and use WHERE key IN (...) (or = ANY($1) in PostgreSQL), or JOIN the parent query"
 	case KindRepeatedWrite:
-		f.Message = fmt.Sprintf("repeated single-row write: %q ran %d times under one parent", info.Summary, count)
+		if message {
+			f.Message = fmt.Sprintf("repeated single-row write: %q ran %d times under one parent", info.Summary, count)
+		}
 		switch info.Kind {
 		case sqlinfo.KindInsert:
 			f.Suggestion = "insert the rows in one statement: INSERT ... VALUES (...), (...), ...; for bulk loads use COPY (PostgreSQL) or LOAD DATA (MySQL)"
@@ -311,11 +324,15 @@ func (r *run) finding(kind Kind, count int) Finding {
 			f.Suggestion = "change the rows in one statement: ... WHERE id IN (...), or batch the writes in one round trip"
 		}
 	case KindDuplicateQuery:
-		f.Message = fmt.Sprintf("duplicate query: %q ran again with the same values under one parent, with no write to its tables nor transaction end in between", info.Summary)
+		if message {
+			f.Message = fmt.Sprintf("duplicate query: %q ran again with the same values under one parent, with no write to its tables nor transaction end in between", info.Summary)
+		}
 		f.Suggestion = "reuse the first result instead of querying again"
 	case KindSlowQuery:
-		f.Message = fmt.Sprintf("slow query: %q spent %s in the driver (threshold %s)", info.Summary,
-			r.driverTime.Round(time.Millisecond), r.conn.inst.cfg.slowThreshold)
+		if message {
+			f.Message = fmt.Sprintf("slow query: %q spent %s in the driver (threshold %s)", info.Summary,
+				r.driverTime.Round(time.Millisecond), r.conn.inst.cfg.slowThreshold)
+		}
 		if info.Kind != sqlinfo.KindOther && (info.Kind != sqlinfo.KindInsert || info.InsertSelect) {
 			f.Suggestion = "see the EXPLAIN span under this statement for the plan"
 		}
