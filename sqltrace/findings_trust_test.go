@@ -316,6 +316,11 @@ func unindexedLookup(t *testing.T, b backend, db *sql.DB) (tableName, lookup str
 	t.Helper()
 	ctx := sqltrace.Scope(context.Background())
 	switch b.name {
+	case "postgresql":
+		tableName = table(t, db, "fp_review", "id BIGSERIAL PRIMARY KEY, n_review_id BIGINT NOT NULL, reid TEXT NOT NULL")
+		mustExec(t, db, ctx, "INSERT INTO "+tableName+" (n_review_id, reid) SELECT i, 'r' || i FROM generate_series(1, 30000) AS i")
+		mustExec(t, db, ctx, "ANALYZE "+tableName)
+		return tableName, "SELECT n_review_id, reid FROM " + tableName + " WHERE n_review_id IN ($1, $2, $3)"
 	case "mariadb":
 		tableName = table(t, db, "fp_review", "id BIGINT AUTO_INCREMENT PRIMARY KEY, n_review_id BIGINT NOT NULL, reid VARCHAR(32) NOT NULL")
 		mustExec(t, db, ctx, "INSERT INTO "+tableName+" (n_review_id, reid) SELECT seq, CONCAT('r', seq) FROM seq_1_to_30000")
@@ -338,7 +343,7 @@ func waitKinds(t *testing.T, log *findingLog, n int) []sqltrace.Kind {
 // parent span, like a detector finding, to every request that runs the
 // flagged statement.
 func TestPlanFindingsReachEveryRequest(t *testing.T) {
-	for _, b := range detectorBackends() {
+	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			tel := newTelemetry(t)
 			var log findingLog
@@ -427,7 +432,7 @@ func TestPlanFindingsReachRequestsWaitingForExplain(t *testing.T) {
 // TestVerdictsFollowTheSchema: after the suggested index is created
 // through the wrapper, the statement is clean at once and explained again.
 func TestVerdictsFollowTheSchema(t *testing.T) {
-	for _, b := range detectorBackends() {
+	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			tel := newTelemetry(t)
 			var log findingLog
@@ -467,6 +472,37 @@ func TestVerdictsFollowTheSchema(t *testing.T) {
 				t.Fatalf("explained again with the index, still %v", k)
 			}
 		})
+	}
+}
+
+// TestDropIndexWithoutTableForgetsEveryVerdict: PostgreSQL's DROP INDEX
+// names no table, so every verdict of the database may be stale.
+func TestDropIndexWithoutTableForgetsEveryVerdict(t *testing.T) {
+	b := postgresBackend()
+	tel := newTelemetry(t)
+	var log findingLog
+	db := b.open(t, tel.options(sqltrace.WithFindingHandler(log.handle), sqltrace.WithSlowThreshold(0))...)
+	review, lookup := unindexedLookup(t, b, db)
+	other, otherLookup := unindexedLookup(t, b, db)
+	ctx := context.Background()
+	mustRead(t, db, ctx, lookup, 1, 2, 3)
+	mustRead(t, db, ctx, otherLookup, 1, 2, 3)
+	if got := waitKinds(t, &log, 2); !slices.Equal(got, []sqltrace.Kind{sqltrace.KindUnindexedIn, sqltrace.KindUnindexedIn}) {
+		t.Fatalf("findings %v", got)
+	}
+	mustExec(t, db, ctx, "CREATE INDEX ix_"+review+"_unrelated ON "+review+" (reid)")
+	mustRead(t, db, ctx, otherLookup, 4, 5, 6)
+	last := func(name string) []string {
+		spans := tel.ended(name)
+		return spanKinds(spans[len(spans)-1])
+	}
+	if k := last("SELECT " + other); !slices.Contains(k, "unindexed_in") {
+		t.Fatalf("an index on %s dropped the verdict on %s: %v", review, other, k)
+	}
+	mustExec(t, db, ctx, "DROP INDEX ix_"+review+"_unrelated")
+	mustRead(t, db, ctx, otherLookup, 7, 8, 9)
+	if k := last("SELECT " + other); slices.Contains(k, "unindexed_in") {
+		t.Fatalf("DROP INDEX without a table kept the verdict on %s: %v", other, k)
 	}
 }
 
