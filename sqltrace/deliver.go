@@ -2,8 +2,11 @@ package sqltrace
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"sync/atomic"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
@@ -20,9 +23,14 @@ const (
 	EventFinding      = "sqlsight.finding"
 )
 
-// FindingHandler receives every finding once, synchronously for the
-// detectors (in the goroutine that ran the statement) and from the explain
-// worker for plan findings. ctx carries the statement's span.
+// FindingHandler receives each finding once per scope (parent span or
+// Scope) and kind: synchronously, in the goroutine that ran the statement,
+// for detector findings and for plan findings already known; from the
+// explain worker when a verdict arrives, for the request that submitted
+// the statement (ctx carries the EXPLAIN span) and for the requests that
+// ran it while it was being explained (ctx carries their parent span).
+// Otherwise ctx carries the statement's span. A panic in the handler is
+// recovered: the first is reported through otel.Handle.
 type FindingHandler func(ctx context.Context, f Finding)
 
 // findingsCounter creates the sqlsight.findings counter.
@@ -35,31 +43,60 @@ func findingsCounter(m metric.Meter) metric.Int64Counter {
 
 // deliver sends a finding to the metric, the handler and the logger. The
 // span side (attributes and event) is done by the caller, which owns the
-// span.
+// span. The user's callbacks run inside database/sql's Rows.Close and Exec:
+// a panic in them is recovered, or database/sql would never return the
+// connection to the pool.
 func (inst *instrumentation) deliver(ctx context.Context, f Finding) {
 	inst.findings.Add(ctx, 1, metric.WithAttributes(
 		attribute.String("kind", string(f.Kind)), semconv.DBQuerySummary(f.Summary)))
 	if h := inst.cfg.findingHandler; h != nil {
-		h(ctx, f)
+		callHandler(ctx, h, f, &inst.cfg.findings.handlerPanicked)
 	}
 	if l := inst.cfg.logger; l != nil {
-		attrs := []slog.Attr{
-			slog.String("kind", string(f.Kind)),
-			slog.String("suggestion", f.Suggestion),
-			slog.String("summary", f.Summary),
-			slog.String("fingerprint", f.Fingerprint),
+		logFinding(ctx, l, f, &inst.cfg.findings.loggerPanicked)
+	}
+}
+
+func callHandler(ctx context.Context, h FindingHandler, f Finding, panicked *atomic.Bool) {
+	defer recoverCallback("finding handler", panicked)
+	h(ctx, f)
+}
+
+func logFinding(ctx context.Context, l *slog.Logger, f Finding, panicked *atomic.Bool) {
+	defer recoverCallback("logger", panicked)
+	attrs := []slog.Attr{
+		slog.String("kind", string(f.Kind)),
+		slog.String("suggestion", f.Suggestion),
+		slog.String("summary", f.Summary),
+		slog.String("fingerprint", f.Fingerprint),
+	}
+	if f.Table != "" {
+		attrs = append(attrs, slog.String("table", f.Table))
+	}
+	if f.Count > 0 {
+		attrs = append(attrs, slog.Int("count", f.Count))
+	}
+	if !f.Location.IsZero() {
+		attrs = append(attrs, slog.String("location", f.Location.String()),
+			slog.String(string(semconv.CodeFunctionNameKey), f.Location.Function),
+			slog.String(string(semconv.CodeFilePathKey), f.Location.File),
+			slog.Int(string(semconv.CodeLineNumberKey), f.Location.Line))
+	}
+	if f.SpanContext.IsValid() {
+		attrs = append(attrs, slog.String("trace_id", f.SpanContext.TraceID().String()),
+			slog.String("span_id", f.SpanContext.SpanID().String()))
+	}
+	l.LogAttrs(ctx, slog.LevelWarn, f.Message, attrs...)
+}
+
+// recoverCallback stops a panic in a user callback; the first one of each
+// callback is reported through OpenTelemetry's error handler (a callback
+// that panics on every finding would otherwise flood it).
+func recoverCallback(what string, panicked *atomic.Bool) {
+	if v := recover(); v != nil {
+		if panicked.CompareAndSwap(false, true) {
+			otel.Handle(fmt.Errorf("sqltrace: %s panicked (recovered; later panics are not reported): %v", what, v))
 		}
-		if f.Table != "" {
-			attrs = append(attrs, slog.String("table", f.Table))
-		}
-		if f.Count > 0 {
-			attrs = append(attrs, slog.Int("count", f.Count))
-		}
-		if f.SpanContext.IsValid() {
-			attrs = append(attrs, slog.String("trace_id", f.SpanContext.TraceID().String()),
-				slog.String("span_id", f.SpanContext.SpanID().String()))
-		}
-		l.LogAttrs(ctx, slog.LevelWarn, f.Message, attrs...)
 	}
 }
 
@@ -84,8 +121,12 @@ func findingAttributes(attrs []attribute.KeyValue, kinds []Kind, findings []Find
 		names[i] = string(k)
 	}
 	attrs = append(attrs, AttrFindings.StringSlice(names))
-	suggested, indexed := false, false
+	suggested, indexed, located := false, false, false
 	for _, f := range findings {
+		if !located && !f.Location.IsZero() {
+			attrs = f.Location.attributes(attrs)
+			located = true
+		}
 		if !suggested && f.Suggestion != "" {
 			attrs = append(attrs, AttrSuggestion.String(f.Suggestion))
 			suggested = true

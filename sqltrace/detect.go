@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/sqlsight/sqlsight/internal/sqlinfo"
 )
 
@@ -73,6 +75,18 @@ func fingerprintHash(fp string) uint64 {
 	return v
 }
 
+var textSeed = maphash.MakeSeed()
+
+// valuesHash is the key of an execution's values: its bound arguments and
+// the literals of its text. Two executions of one fingerprint have the
+// same raw text exactly when their literals are the same, so hashing the
+// text (never keeping it) stands for hashing the literals. bun, and every
+// application that formats values into SQL, sends WHERE id = 1, = 2, ...
+// with no arguments at all.
+func valuesHash(argsHash uint64, query string) uint64 {
+	return argsHash*0x9E3779B97F4A7C15 ^ maphash.String(textSeed, query)
+}
+
 // detection is the result of running the detectors on one execution.
 type detection struct {
 	kinds    []Kind    // kinds this execution carries (crossed now or earlier)
@@ -84,83 +98,225 @@ type detection struct {
 	explainR string // reason to hand the statement to EXPLAIN, if any
 }
 
+// spanFindings are the findings whose attributes go on the span: plan
+// findings first, since their suggestion (an index) is the most precise.
+func (d *detection) spanFindings() []Finding {
+	// detect appends plan findings first to each list.
+	switch {
+	case len(d.deliver) == 0:
+		return d.carried
+	case len(d.carried) == 0:
+		return d.deliver
+	}
+	out := make([]Finding, 0, len(d.deliver)+len(d.carried))
+	for _, plan := range []bool{true, false} {
+		for _, list := range [][]Finding{d.deliver, d.carried} {
+			for _, f := range list {
+				if isPlanKind(f.Kind) == plan {
+					out = append(out, f)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func isPlanKind(k Kind) bool {
+	switch k {
+	case KindNPlusOne, KindRepeatedWrite, KindDuplicateQuery, KindSlowQuery:
+		return false
+	}
+	return true
+}
+
+// detectorKinds are the detector kinds in the order they are reported.
+var detectorKinds = [...]Kind{KindNPlusOne, KindRepeatedWrite, KindDuplicateQuery, KindSlowQuery}
+
 // detect runs the N+1, repeated-write, duplicate-query and slow-query
-// detectors on a finished execution.
+// detectors on a finished execution, records what it wrote, and claims
+// the plan findings known for its statement, once per scope.
 func (r *run) detect() detection {
 	var d detection
+	switch r.method {
+	case MethodCommit, MethodRollback:
+		if scope, ok := scopeOf(r.Context); ok {
+			r.conn.tracker.endTransaction(scope, r.start.UnixNano())
+		}
+		return d
+	case MethodQuery, MethodExec:
+	default:
+		return d
+	}
 	st := r.stmt
 	info := st.info
 	cfg := r.conn.inst.cfg
 	slow := cfg.slowThreshold > 0 && r.driverTime >= cfg.slowThreshold && r.err == nil
-	relevant := info.Kind == sqlinfo.KindSelect || info.SingleRowWrite
-	if r.method != MethodQuery && r.method != MethodExec {
-		return d
+	catalog := isCatalog(info)
+	scope, inScope := scopeOf(r.Context)
+
+	x := execution{
+		key: trackKey{scope: scope, fp: st.fpHash}, d: r.driverTime, now: r.start.UnixNano(), ok: r.err == nil, info: info,
+		nPlusOne: cfg.nPlusOneThreshold, repeatedWrite: cfg.repeatedWriteThreshold, nPlusOneMin: cfg.nPlusOneMinDuration,
 	}
-	scope, ok := scopeOf(r.Context)
-	if !ok || (!relevant && !slow) {
+	var wrote [4]uint64
+	if r.err == nil && info.Kind != sqlinfo.KindSelect {
+		x.wrote, x.allWrote = r.conn.wrote(info, wrote[:0], scope, inScope)
+	}
+	switch {
+	case catalog:
+	case info.Kind == sqlinfo.KindSelect:
+		x.role = roleRead
+		x.values = valuesHash(r.argsHash, r.query)
+	case info.SingleRowWrite:
+		x.role = roleSingleWrite
+	}
+	var plan []Finding
+	if !catalog {
+		var pending bool
+		plan, pending = r.conn.planFindings(st)
+		if pending && inScope {
+			r.conn.explain.wait(info.Fingerprint, scope, trace.SpanContextFromContext(r.Context))
+		}
+	}
+	if !inScope {
+		// Without a scope nothing is counted: a slow statement is
+		// delivered every time, plan findings when their verdict arrives.
+		for _, f := range plan {
+			d.kinds = append(d.kinds, f.Kind)
+			d.carried = append(d.carried, f)
+		}
 		if slow {
 			d.kinds = append(d.kinds, KindSlowQuery)
-			d.deliver = append(d.deliver, r.finding(KindSlowQuery, 1))
+			d.deliver = append(d.deliver, r.finding(KindSlowQuery, 1, true))
 			d.explainR = "slow"
 		}
+		r.locate(d.deliver)
 		return d
 	}
 	d.inScope, d.scope = true, scope
-	key := trackKey{scope: scope, fp: st.fpHash}
-	o := r.conn.tracker.observe(key, r.argsHash, r.driverTime, r.start)
-	d.count = o.count
-
-	check := func(kind Kind, hit bool) {
-		if !hit {
-			return
+	for _, f := range plan {
+		x.also |= kindBit(f.Kind)
+	}
+	if slow {
+		x.also |= kindBit(KindSlowQuery)
+	}
+	if x.role == roleNone && x.also == 0 {
+		if len(x.wrote) > 0 || x.allWrote {
+			r.conn.tracker.observe(&x)
 		}
-		d.kinds = append(d.kinds, kind)
-		if !o.delivered.has(kind) {
-			r.conn.tracker.markDelivered(key, kind)
-			d.deliver = append(d.deliver, r.finding(kind, o.count))
+		return d
+	}
+	o := r.conn.tracker.observe(&x)
+	d.count = o.count
+	if o.loop != "" {
+		reached := o.count >= cfg.nPlusOneThreshold
+		if o.loop == KindRepeatedWrite {
+			reached = o.count >= cfg.repeatedWriteThreshold
+		}
+		hit, claimed := r.conn.tracker.sameStack(x.key, o.loop, stackIdentity(), reached)
+		if hit {
+			o.hits.add(o.loop)
+		}
+		if claimed {
+			o.claimed.add(o.loop)
+		}
+	}
+	for _, f := range plan {
+		d.kinds = append(d.kinds, f.Kind)
+		if o.claimed.has(f.Kind) {
+			d.deliver = append(d.deliver, f)
 		} else {
-			d.carried = append(d.carried, r.finding(kind, o.count))
+			d.carried = append(d.carried, f)
+		}
+	}
+	for _, k := range detectorKinds {
+		if !o.hits.has(k) {
+			continue
+		}
+		d.kinds = append(d.kinds, k)
+		if o.claimed.has(k) {
+			d.deliver = append(d.deliver, r.finding(k, o.count, true))
+		} else if r.traced {
+			// Carried findings only feed the span's attributes (kinds,
+			// suggestion): an unsampled loop does not build them, and no
+			// loop formats their messages.
+			d.carried = append(d.carried, r.finding(k, o.count, false))
 		}
 	}
 	switch {
-	case info.Kind == sqlinfo.KindSelect:
-		check(KindNPlusOne, o.count >= cfg.nPlusOneThreshold && o.varied && o.total >= cfg.nPlusOneMinDuration)
-		if d.hasKind(KindNPlusOne) && !o.delivered.has(KindNPlusOne) {
-			d.explainR = "n_plus_one"
-		}
-	case info.SingleRowWrite:
-		check(KindRepeatedWrite, o.count >= cfg.repeatedWriteThreshold)
-		if d.hasKind(KindRepeatedWrite) && !o.delivered.has(KindRepeatedWrite) && info.Kind != sqlinfo.KindInsert {
-			d.explainR = "repeated_write"
-		}
-	}
-	check(KindDuplicateQuery, o.duplicate && r.err == nil)
-	check(KindSlowQuery, slow)
-	if slow {
+	case slow:
 		d.explainR = "slow"
+	case o.claimed.has(KindNPlusOne):
+		d.explainR = "n_plus_one"
+	case o.claimed.has(KindRepeatedWrite) && info.Kind != sqlinfo.KindInsert:
+		d.explainR = "repeated_write"
 	}
+	r.locate(d.deliver)
 	return d
 }
 
-func (d *detection) hasKind(k Kind) bool {
-	for _, x := range d.kinds {
-		if x == k {
-			return true
-		}
+// locate sets the location of the findings delivered now: the stack is
+// walked only when something is delivered.
+func (r *run) locate(fs []Finding) {
+	if len(fs) == 0 {
+		return
 	}
-	return false
+	loc := r.conn.inst.cfg.callerLocation()
+	for i := range fs {
+		fs[i].Location = loc
+	}
 }
 
-// finding describes a detector finding with its fix.
-func (r *run) finding(kind Kind, count int) Finding {
+// wrote returns the tables a successful statement changed (appended to
+// buf), or all=true when it may have changed any. A transaction ended by
+// text (COMMIT, ROLLBACK) is recorded here, and DDL also drops the plan
+// verdicts naming its tables.
+func (c *connector) wrote(info *sqlinfo.Info, buf []uint64, scope scopeKey, inScope bool) (tables []uint64, all bool) {
+	switch info.Kind {
+	case sqlinfo.KindInsert, sqlinfo.KindUpdate, sqlinfo.KindDelete:
+		if len(info.Tables) == 0 {
+			return buf, true
+		}
+		for _, t := range info.Tables {
+			buf = append(buf, tableHash(t.Name))
+		}
+		return buf, false
+	}
+	switch info.Operation {
+	case "COMMIT", "ROLLBACK", "END", "ABORT":
+		if inScope {
+			c.tracker.endTransaction(scope, time.Now().UnixNano())
+		}
+		return buf, false
+	case "CALL", "DO", "EXEC", "EXECUTE", "MERGE", "REPLACE", "COPY", "LOAD":
+		return buf, true
+	}
+	names, all, ok := ddlTables(info)
+	if !ok {
+		return buf, false
+	}
+	c.schemaChanged(names, all)
+	for _, n := range names {
+		buf = append(buf, tableHash(n))
+	}
+	return buf, all
+}
+
+// finding describes a detector finding with its fix; its message only
+// when it is delivered.
+func (r *run) finding(kind Kind, count int, message bool) Finding {
 	info := r.stmt.info
 	f := Finding{Kind: kind, Fingerprint: info.Fingerprint, Summary: info.Summary, Table: info.Collection, Count: count}
 	switch kind {
 	case KindNPlusOne:
-		f.Message = fmt.Sprintf("N+1: %q ran %d times under one parent with different arguments", info.Summary, count)
+		if message {
+			f.Message = fmt.Sprintf("N+1: %q ran %d times under one parent with different values", info.Summary, count)
+		}
 		f.Suggestion = "fetch the rows in one query: collect the keys and use WHERE key IN (...) (or = ANY($1) in PostgreSQL), or JOIN the parent query"
 	case KindRepeatedWrite:
-		f.Message = fmt.Sprintf("repeated single-row write: %q ran %d times under one parent", info.Summary, count)
+		if message {
+			f.Message = fmt.Sprintf("repeated single-row write: %q ran %d times under one parent", info.Summary, count)
+		}
 		switch info.Kind {
 		case sqlinfo.KindInsert:
 			f.Suggestion = "insert the rows in one statement: INSERT ... VALUES (...), (...), ...; for bulk loads use COPY (PostgreSQL) or LOAD DATA (MySQL)"
@@ -168,12 +324,16 @@ func (r *run) finding(kind Kind, count int) Finding {
 			f.Suggestion = "change the rows in one statement: ... WHERE id IN (...), or batch the writes in one round trip"
 		}
 	case KindDuplicateQuery:
-		f.Message = fmt.Sprintf("duplicate query: %q ran again with the same arguments under one parent", info.Summary)
+		if message {
+			f.Message = fmt.Sprintf("duplicate query: %q ran again with the same values under one parent, with no write to its tables nor transaction end in between", info.Summary)
+		}
 		f.Suggestion = "reuse the first result instead of querying again"
 	case KindSlowQuery:
-		f.Message = fmt.Sprintf("slow query: %q spent %s in the driver (threshold %s)", info.Summary,
-			r.driverTime.Round(time.Millisecond), r.conn.inst.cfg.slowThreshold)
-		if info.Kind != sqlinfo.KindOther && (info.Kind != sqlinfo.KindInsert || info.InsertSelect) {
+		if message {
+			f.Message = fmt.Sprintf("slow query: %q spent %s in the driver (threshold %s)", info.Summary,
+				r.driverTime.Round(time.Millisecond), r.conn.inst.cfg.slowThreshold)
+		}
+		if info.Kind != sqlinfo.KindOther && info.Kind != sqlinfo.KindDDL && (info.Kind != sqlinfo.KindInsert || info.InsertSelect) {
 			f.Suggestion = "see the EXPLAIN span under this statement for the plan"
 		}
 	}

@@ -33,4 +33,9 @@ type Finding struct {
 	Count int
 	// SpanContext identifies the statement span that raised the finding.
 	SpanContext trace.SpanContext
+	// Location is where in the application the statement ran: for a
+	// detector finding the execution that raised it, for a plan finding
+	// the execution that was explained (or, for a later request, that
+	// request's execution). Empty when unknown.
+	Location Location
 }

@@ -333,14 +333,7 @@ func (r *run) findingSpanAttributes(attrs []attribute.KeyValue, det *detection) 
 	if det.count > 1 && (r.stmt.info.Kind == sqlinfo.KindSelect || r.stmt.info.SingleRowWrite) {
 		attrs = append(attrs, AttrNPlusOneCount.Int(det.count))
 	}
-	findings := append(det.deliver, det.carried...)
-	if cached := r.conn.cachedFindings(r.stmt); len(cached) > 0 {
-		for _, f := range cached {
-			det.kinds = append(det.kinds, f.Kind)
-		}
-		findings = append(cached, findings...)
-	}
-	return findingAttributes(attrs, det.kinds, findings)
+	return findingAttributes(attrs, det.kinds, det.spanFindings())
 }
 
 // deliverFindings hands the findings raised now to the metric, the handler

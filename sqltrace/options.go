@@ -82,6 +82,7 @@ type config struct {
 	resourceDeltaMin       time.Duration
 	noExplain              bool
 	explainOptions         []explain.Option
+	findings               findingsConfig
 }
 
 func newConfig(opts []Option) *config {

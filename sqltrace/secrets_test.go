@@ -300,7 +300,7 @@ func TestNoSecretsInTelemetry(t *testing.T) {
 			}
 			// The checks above would pass on empty telemetry: make sure the
 			// places searched hold what they should.
-			for _, needle := range []string{"sqlsight.explain.plan", "db.query.text", string(sqltrace.KindUnindexedIn), "CREATE INDEX"} {
+			for _, needle := range []string{"sqlsight.explain.plan", "db.query.text", string(sqltrace.KindUnindexedIn), " ix_"} {
 				found := false
 				for _, p := range places {
 					if strings.Contains(p.where+" "+p.text, needle) {

@@ -16,7 +16,7 @@ func TestTrackerMapsDoNotGrowUnderChurn(t *testing.T) {
 	now := time.Now()
 	observe := func(from, to int) {
 		for i := from; i < to; i++ {
-			tr.observe(trackKey{scope: scopeN(i / 4), fp: uint64(i % 4)}, uint64(i), time.Microsecond, now)
+			tr.observe(read(trackKey{scope: scopeN(i / 4), fp: uint64(i % 4)}, uint64(i), time.Microsecond, now))
 		}
 	}
 	heap := func() uint64 {
@@ -43,6 +43,6 @@ func BenchmarkTrackerNewScopes(b *testing.B) {
 	now := time.Now()
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		tr.observe(trackKey{scope: scopeN(i), fp: 42}, uint64(i), time.Microsecond, now)
+		tr.observe(read(trackKey{scope: scopeN(i), fp: 42}, uint64(i), time.Microsecond, now))
 	}
 }

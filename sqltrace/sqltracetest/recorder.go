@@ -17,7 +17,8 @@ import (
 )
 
 // Recorded is a finding with the place in the caller's code that ran the
-// statement ("file.go:42"), when the finding was raised synchronously.
+// statement: "dir/file.go:42 (pkg.Function)" from the finding's Location,
+// or "dir/file.go:42" of the handler's caller when the finding has none.
 type Recorded struct {
 	sqltrace.Finding
 	Caller string
@@ -58,7 +59,11 @@ func (r *Recorder) Options(extra ...sqltrace.Option) []sqltrace.Option {
 }
 
 func (r *Recorder) record(_ context.Context, f sqltrace.Finding) {
-	rec := Recorded{Finding: f, Caller: callerOutsideLibraries()}
+	caller := f.Location.String()
+	if caller == "" {
+		caller = callerOutsideLibraries()
+	}
+	rec := Recorded{Finding: f, Caller: caller}
 	r.mu.Lock()
 	r.findings = append(r.findings, rec)
 	r.mu.Unlock()
