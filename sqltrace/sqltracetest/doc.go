@@ -7,4 +7,13 @@
 //	db, _ := sqltrace.Open("sqlite", dsn, rec.Options()...)
 //	runTheCodeUnderTest(db)
 //	sqltracetest.RequireNoFindings(t, rec)
+//
+// Query budgets pin how many statements a code path runs, like Django's
+// assertNumQueries: a change that turns one query into a loop fails the
+// test with the list of statements, their counts and where they ran.
+//
+//	m := rec.Mark()
+//	loadCart(ctx, db)
+//	sqltracetest.RequireMaxQueries(t, rec, 2, sqltracetest.Since(m))
+//	sqltracetest.RequireQueries(t, rec, 1, sqltracetest.InSpan(requestCtx))
 package sqltracetest

@@ -31,14 +31,16 @@ type Recorder struct {
 	Metrics        *sdkmetric.ManualReader
 	MeterProvider  *sdkmetric.MeterProvider
 
+	log *queryLog
+
 	mu       sync.Mutex
 	findings []Recorded
 }
 
 // New returns a Recorder that is shut down when the test ends.
 func New(t testing.TB) *Recorder {
-	r := &Recorder{Spans: tracetest.NewSpanRecorder(), Metrics: sdkmetric.NewManualReader()}
-	r.TracerProvider = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(r.Spans))
+	r := &Recorder{Spans: tracetest.NewSpanRecorder(), Metrics: sdkmetric.NewManualReader(), log: &queryLog{}}
+	r.TracerProvider = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(r.Spans), sdktrace.WithSpanProcessor(r.log))
 	r.MeterProvider = sdkmetric.NewMeterProvider(sdkmetric.WithReader(r.Metrics))
 	t.Cleanup(func() {
 		_ = r.TracerProvider.Shutdown(context.Background())
@@ -103,6 +105,7 @@ func (r *Recorder) WaitForFinding(t testing.TB, kind sqltrace.Kind, timeout time
 var libraryPrefixes = []string{
 	"database/sql.", "github.com/ngrok/sqlmw.", "github.com/sqlsight/sqlsight/sqltrace.",
 	"github.com/sqlsight/sqlsight/sqltrace/sqltracetest.", "runtime.", "sync.", "testing.",
+	"go.opentelemetry.io/",
 }
 
 // callerOutsideLibraries returns file:line of the first frame of the
