@@ -68,6 +68,7 @@ func (c *connector) samplerFor(system string) *explain.Sampler {
 }
 
 func (c *connector) closeExplain() error {
+	defer c.explainsClosed() // the sampler dropped its queue: stop waiting for it
 	c.explain.mu.Lock()
 	c.explain.closed = true
 	s := c.explain.sampler.Load()
@@ -120,7 +121,7 @@ func (r *run) maybeExplain(ctx context.Context, reason string) {
 	if s == nil {
 		return
 	}
-	s.Submit(ctx, explain.Statement{
+	r.conn.submitExplain(ctx, s, explain.Statement{
 		Query:       r.query,
 		Args:        r.args,
 		Fingerprint: info.Fingerprint,
@@ -134,6 +135,7 @@ func (r *run) maybeExplain(ctx context.Context, reason string) {
 // onVerdict is the sampler's hook: it puts the plan findings on the
 // EXPLAIN span and delivers them like every other finding.
 func (c *connector) onVerdict(ctx context.Context, span trace.Span, st explain.Statement, v explain.Verdict) {
+	defer c.explainDelivered() // after the findings: tests wait for it (settle.go)
 	if len(v.Findings) == 0 {
 		return
 	}

@@ -81,6 +81,7 @@ type config struct {
 	resourceDeltaMin       time.Duration
 	noExplain              bool
 	explainOptions         []explain.Option
+	pendingExplains        *PendingExplains // tests only: see settle.go
 }
 
 func newConfig(opts []Option) *config {

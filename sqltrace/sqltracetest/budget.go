@@ -38,8 +38,8 @@ type Mark struct{ n int }
 
 // maxQueries bounds the statements a Recorder lists (about 200 bytes each
 // with their span IDs; the strings are shared with the spans). Statements
-// past it are still counted, but not listed, and filters cannot see them.
-const maxQueries = 100_000
+// past it are counted, and make the budgets fail rather than guess.
+var maxQueries = 100_000
 
 // queryLog is the Recorder's span processor that lists statements as
 // their spans end, with the caller's location: the span ends in the

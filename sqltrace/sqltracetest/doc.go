@@ -8,6 +8,10 @@
 //	runTheCodeUnderTest(db)
 //	sqltracetest.RequireNoFindings(t, rec)
 //
+// Plan findings (an unindexed IN lookup, a full scan) come from EXPLAINs run
+// in the background; RequireNoFindings first waits for those the test's
+// statements started (Recorder.Settle), so they fail the test every time.
+//
 // Query budgets pin how many statements a code path runs, like Django's
 // assertNumQueries: a change that turns one query into a loop fails the
 // test with the list of statements, their counts and where they ran.
