@@ -24,6 +24,9 @@ type interceptor struct {
 	*connector
 	*dbState
 	raw driver.Conn
+	// argsDirect is what the commenter learnt about statements with
+	// arguments on this connection (commenter.go).
+	argsDirect int8
 }
 
 // run is one execution of a statement. For queries it is also the context
@@ -51,6 +54,7 @@ type run struct {
 	rows       int64
 	affected   int64 // -1 when unknown
 	err        error
+	pre        preStarted // the span, when started before the call (commenter.go)
 }
 
 // clientKind is allocated once rather than per span.
@@ -121,7 +125,7 @@ func (r *run) finish() {
 		r.maybeExplain(r.Context, det.explainR)
 		return
 	}
-	ctx, span := c.inst.tracer.Start(r.Context, r.stmt.name, trace.WithTimestamp(r.start), clientKind)
+	ctx, span := r.startSpan()
 	if span.IsRecording() {
 		buf := attrBuffers.Get().(*[]attribute.KeyValue)
 		attrs := (*buf)[:0]
@@ -191,7 +195,7 @@ func (ic *interceptor) ConnExecContext(ctx context.Context, conn driver.ExecerCo
 	if !ok {
 		return conn.ExecContext(ctx, query, args)
 	}
-	res, err := conn.ExecContext(ctx, query, args)
+	res, err := conn.ExecContext(ctx, ic.comment(&r, query), args)
 	return ic.execDone(&r, res, err)
 }
 
@@ -206,6 +210,7 @@ func (ic *interceptor) StmtExecContext(ctx context.Context, stmt driver.StmtExec
 
 // abandon undoes begin for a call that did not happen (driver.ErrSkip).
 func (r *run) abandon() {
+	r.pre.skipped()
 	if r.concurrent > 0 {
 		r.conn.inst.inFlight.Add(-1)
 	}
@@ -234,7 +239,7 @@ func (ic *interceptor) ConnQueryContext(ctx context.Context, conn driver.Queryer
 		rows, err := conn.QueryContext(ctx, query, args)
 		return ctx, rows, err
 	}
-	rows, err := conn.QueryContext(ctx, query, args)
+	rows, err := conn.QueryContext(ctx, ic.comment(&r, query), args)
 	return ic.queryDone(r, ctx, rows, err)
 }
 

@@ -82,6 +82,7 @@ type config struct {
 	noExplain              bool
 	explainOptions         []explain.Option
 	pendingExplains        *PendingExplains // tests only: see settle.go
+	commenter              *commenter       // WithSQLCommenter, nil when off
 }
 
 func newConfig(opts []Option) *config {
