@@ -58,7 +58,9 @@ const (
 )
 
 // preStarted is a statement span started before the driver call, because
-// its ID is in the comment; finish ends it instead of starting one.
+// its ID is in the comment; finish ends it instead of starting one. It is
+// allocated only when the commenter is on: the run of every statement
+// carries just the pointer.
 type preStarted struct {
 	ctx  context.Context
 	span trace.Span
@@ -79,7 +81,7 @@ func (ic *interceptor) comment(r *run, query string) string {
 
 func (ic *interceptor) commentWith(cm *commenter, r *run, query string) string {
 	if len(r.args) > 0 {
-		r.pre.learn = &ic.argsDirect
+		r.pre = &preStarted{learn: &ic.argsDirect}
 		if ic.argsDirect != argsDirect {
 			return query
 		}
@@ -96,6 +98,9 @@ func (ic *interceptor) commentWith(cm *commenter, r *run, query string) string {
 		// The comment names the statement's own span, so the span starts
 		// now, at the time begin took.
 		ctx, span := ic.inst.tracer.Start(r.Context, r.stmt.name, trace.WithTimestamp(r.start), clientKind)
+		if r.pre == nil {
+			r.pre = &preStarted{}
+		}
 		r.pre.ctx, r.pre.span = ctx, span
 		p := cm.propagator
 		if p == nil {
@@ -192,11 +197,13 @@ func (c *commentCarrier) Keys() []string { return nil }
 // startSpan returns the statement's span: the one started before the call
 // for the comment, or a new one starting at r.start.
 func (r *run) startSpan() (context.Context, trace.Span) {
-	if r.pre.learn != nil {
-		*r.pre.learn = argsDirect // the driver ran it: no driver.ErrSkip
-	}
-	if r.pre.span != nil {
-		return r.pre.ctx, r.pre.span
+	if p := r.pre; p != nil {
+		if p.learn != nil {
+			*p.learn = argsDirect // the driver ran it: no driver.ErrSkip
+		}
+		if p.span != nil {
+			return p.ctx, p.span
+		}
 	}
 	return r.conn.inst.tracer.Start(r.Context, r.stmt.name, trace.WithTimestamp(r.start), clientKind)
 }
@@ -207,6 +214,9 @@ func (r *run) startSpan() (context.Context, trace.Span) {
 // it is never exported (this happens only when a driver that ran
 // statements with arguments directly skips one).
 func (p *preStarted) skipped() {
+	if p == nil {
+		return
+	}
 	if p.learn != nil {
 		*p.learn = argsSkipped
 	}

@@ -272,3 +272,15 @@ func TestSQLCommenterUnsampled(t *testing.T) {
 		t.Fatalf("sent %q", direct)
 	}
 }
+
+// BenchmarkSQLCommenter measures the comment: off, the trace context, the
+// static tags only.
+func BenchmarkSQLCommenter(b *testing.B) {
+	b.Run("off", func(b *testing.B) { benchmarkDirectExec(b) })
+	b.Run("traceparent", func(b *testing.B) {
+		benchmarkDirectExec(b, sqltrace.WithSQLCommenter(sqltrace.CommentPropagator(propagation.TraceContext{}), sqltrace.CommentApplication("shop")))
+	})
+	b.Run("static", func(b *testing.B) {
+		benchmarkDirectExec(b, sqltrace.WithSQLCommenter(sqltrace.CommentStaticOnly(), sqltrace.CommentApplication("shop")))
+	})
+}

@@ -54,7 +54,7 @@ type run struct {
 	rows       int64
 	affected   int64 // -1 when unknown
 	err        error
-	pre        preStarted // the span, when started before the call (commenter.go)
+	pre        *preStarted // the span, when started before the call (commenter.go)
 }
 
 // clientKind is allocated once rather than per span.
