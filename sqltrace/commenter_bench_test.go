@@ -25,6 +25,10 @@ func (c *nopConn) ExecContext(context.Context, string, []driver.NamedValue) (dri
 	return driver.RowsAffected(1), nil
 }
 
+func (c *nopConn) QueryContext(context.Context, string, []driver.NamedValue) (driver.Rows, error) {
+	return &valueRows{values: []driver.Value{int64(1)}}, nil
+}
+
 // benchmarkDirectExec runs a sampled statement executed directly (the
 // calls the commenter comments).
 func benchmarkDirectExec(b *testing.B, opts ...sqltrace.Option) {
@@ -45,3 +49,20 @@ func benchmarkDirectExec(b *testing.B, opts ...sqltrace.Option) {
 // BenchmarkDirectExec is the commenter's off path: compare it with the
 // commit before WithSQLCommenter existed.
 func BenchmarkDirectExec(b *testing.B) { benchmarkDirectExec(b) }
+
+// BenchmarkDirectQuery is the same for a query, whose run lives on the heap
+// until its rows close.
+func BenchmarkDirectQuery(b *testing.B) {
+	tp := sdktrace.NewTracerProvider()
+	defer tp.Shutdown(context.Background())
+	db := sql.OpenDB(sqltrace.WrapConnector(dsnConnector{&nopDriver{}}, sqltrace.WithTracerProvider(tp), sqltrace.WithoutExplain()))
+	defer db.Close()
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		var v int64
+		if err := db.QueryRowContext(ctx, "SELECT balance FROM accounts WHERE id = 42").Scan(&v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
