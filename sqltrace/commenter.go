@@ -28,8 +28,15 @@ type commentTag struct {
 }
 
 func newCommentTag(key, value string) commentTag {
-	k := url.PathEscape(key)
-	return commentTag{key: k, text: k + "='" + url.PathEscape(value) + "'"}
+	k := escapeTag(key)
+	return commentTag{key: k, text: k + "='" + escapeTag(value) + "'"}
+}
+
+// escapeTag URL-encodes s. PathEscape leaves no quote, '*', '/' or '?' (so
+// no "*/" and no placeholder of database/sql drivers); '$' is escaped too,
+// for drivers that substitute $1 on the client.
+func escapeTag(s string) string {
+	return strings.ReplaceAll(url.PathEscape(s), "$", "%24")
 }
 
 func encodeTags(tags [][2]string) []commentTag {

@@ -105,6 +105,7 @@ func TestSQLCommenterText(t *testing.T) {
 		sqltrace.CommentPropagator(propagation.TraceContext{}),
 		sqltrace.CommentApplication("shop api"),
 		sqltrace.CommentDriver("fake"),
+		sqltrace.CommentTag("framework", "it's */ $1 ?"),
 		sqltrace.CommentRoute(func(ctx context.Context) string { r, _ := ctx.Value(routeKey{}).(string); return r }),
 	), sqltrace.WithQueryText(sqltrace.QueryTextRaw))
 	ctx, parent := tel.tp.Tracer("test").Start(context.WithValue(context.Background(), routeKey{}, "/users/{id}"), "GET")
@@ -114,7 +115,7 @@ func TestSQLCommenterText(t *testing.T) {
 	}
 	parent.End()
 	direct, _ := d.sent()
-	want := regexp.MustCompile(`^SELECT 1 /\*application='shop%20api',db_driver='fake',route='%2Fusers%2F%7Bid%7D',traceparent='00-[0-9a-f]{32}-[0-9a-f]{16}-01'\*/;$`)
+	want := regexp.MustCompile(`^SELECT 1 /\*application='shop%20api',db_driver='fake',framework='it%27s%20%2A%2F%20%241%20%3F',route='%2Fusers%2F%7Bid%7D',traceparent='00-[0-9a-f]{32}-[0-9a-f]{16}-01'\*/;$`)
 	if len(direct) != 1 || !want.MatchString(direct[0]) {
 		t.Fatalf("sent %q", direct)
 	}
