@@ -26,6 +26,8 @@ type serverActivity struct {
 	// activity selects the text (and PostgreSQL's query_id, 0 elsewhere)
 	// of running statements whose text contains its one argument.
 	activity string
+	// withArg is a statement with one argument.
+	withArg string
 }
 
 func serverActivities() []serverActivity {
@@ -44,7 +46,8 @@ func serverActivities() []serverActivity {
 				t.Cleanup(func() { traced.Close() })
 				return traced, postgresBackend().openRaw(t)
 			},
-			sleep: "SELECT pg_sleep(1) AS %s",
+			sleep:   "SELECT pg_sleep(1) AS %s",
+			withArg: "SELECT $1::int",
 			activity: "SELECT query, COALESCE(query_id, 0) FROM pg_stat_activity " +
 				"WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active' AND strpos(query, $1) > 0",
 		},
@@ -63,7 +66,8 @@ func serverActivities() []serverActivity {
 				t.Cleanup(func() { traced.Close() })
 				return traced, mysqlBackend().openRaw(t)
 			},
-			sleep: "SELECT SLEEP(1) AS %s",
+			sleep:   "SELECT SLEEP(1) AS %s",
+			withArg: "SELECT ?",
 			activity: "SELECT info, 0 FROM information_schema.processlist " +
 				"WHERE id <> CONNECTION_ID() AND command <> 'Sleep' AND LOCATE(?, info) > 0",
 		},
@@ -134,6 +138,22 @@ func TestSQLCommenterOnServer(t *testing.T) {
 			if text != query {
 				t.Fatalf("the prepared statement shows as %q, want %q", text, query)
 			}
+
+			// Statements with arguments: go-sql-driver/mysql (without
+			// interpolateParams) answers driver.ErrSkip and database/sql
+			// prepares them; pgx runs them directly. Either way, one span
+			// each, and the result is right.
+			tel.reset()
+			for i := range 3 {
+				var v int
+				if err := db.QueryRowContext(ctx, s.withArg, i).Scan(&v); err != nil || v != i {
+					t.Fatalf("%s with %d: %d, %v", s.withArg, i, v, err)
+				}
+			}
+			if n := len(tel.spans.Ended()); n != 3 {
+				t.Errorf("%d spans for 3 statements with arguments: %v", n, tel.names())
+			}
+
 			if commentedID != preparedID {
 				t.Errorf("query_id with the comment %d, without %d", commentedID, preparedID)
 			} else if commentedID != 0 {
