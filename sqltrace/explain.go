@@ -260,6 +260,7 @@ func (c *connector) samplerFor(system string) *explain.Sampler {
 }
 
 func (c *connector) closeExplain() error {
+	defer c.explainsClosed() // the sampler dropped its queue: stop waiting for it
 	c.explain.mu.Lock()
 	c.explain.closed = true
 	s := c.explain.sampler.Load()
@@ -327,7 +328,7 @@ func (r *run) maybeExplain(ctx context.Context, reason string) {
 		return
 	}
 	r.conn.explain.flag(st.fpHash)
-	ok := s.Submit(ctx, explain.Statement{
+	ok := r.conn.submitExplain(ctx, s, explain.Statement{
 		Query:       r.query,
 		Args:        r.args,
 		Fingerprint: info.Fingerprint,
@@ -346,6 +347,7 @@ func (r *run) maybeExplain(ctx context.Context, reason string) {
 // to the request that submitted the statement (in the EXPLAIN span's
 // context) and to those that ran it while the EXPLAIN was under way.
 func (c *connector) onVerdict(ctx context.Context, span trace.Span, st explain.Statement, v explain.Verdict) {
+	defer c.explainDelivered() // after the findings: tests wait for it (settle.go)
 	x, known := c.explain.settle(st.Fingerprint)
 	if x.stale {
 		// The schema changed while this was explained: the verdict may be

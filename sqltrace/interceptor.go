@@ -361,7 +361,7 @@ func (ic *interceptor) ConnExecContext(ctx context.Context, conn driver.ExecerCo
 	if !ic.begin(&r, ctx, MethodExec, query, args) {
 		return conn.ExecContext(ctx, query, args)
 	}
-	res, err := conn.ExecContext(ctx, query, args)
+	res, err := conn.ExecContext(ctx, ic.comment(&r, query), args)
 	return ic.execDone(&r, res, err)
 }
 
@@ -402,7 +402,7 @@ func (ic *interceptor) ConnQueryContext(ctx context.Context, conn driver.Queryer
 		rows, err := conn.QueryContext(ctx, query, args)
 		return ctx, rows, err
 	}
-	rows, err := conn.QueryContext(ctx, query, args)
+	rows, err := conn.QueryContext(ctx, ic.comment(r, query), args)
 	return ic.queryDone(r, ctx, rows, err)
 }
 

@@ -83,6 +83,8 @@ type config struct {
 	noExplain              bool
 	explainOptions         []explain.Option
 	findings               findingsConfig
+	pendingExplains        *PendingExplains // tests only: see settle.go
+	commenter              *commenter       // WithSQLCommenter, nil when off
 }
 
 func newConfig(opts []Option) *config {

@@ -13,6 +13,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/sqlsight/sqlsight/explain"
 	"github.com/sqlsight/sqlsight/sqltrace"
 )
 
@@ -32,14 +33,18 @@ type Recorder struct {
 	Metrics        *sdkmetric.ManualReader
 	MeterProvider  *sdkmetric.MeterProvider
 
+	log     *queryLog
+	pending *sqltrace.PendingExplains
+
 	mu       sync.Mutex
 	findings []Recorded
 }
 
 // New returns a Recorder that is shut down when the test ends.
 func New(t testing.TB) *Recorder {
-	r := &Recorder{Spans: tracetest.NewSpanRecorder(), Metrics: sdkmetric.NewManualReader()}
-	r.TracerProvider = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(r.Spans))
+	r := &Recorder{Spans: tracetest.NewSpanRecorder(), Metrics: sdkmetric.NewManualReader(), log: &queryLog{},
+		pending: sqltrace.NewPendingExplains()}
+	r.TracerProvider = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(r.Spans), sdktrace.WithSpanProcessor(r.log))
 	r.MeterProvider = sdkmetric.NewMeterProvider(sdkmetric.WithReader(r.Metrics))
 	t.Cleanup(func() {
 		_ = r.TracerProvider.Shutdown(context.Background())
@@ -55,7 +60,39 @@ func (r *Recorder) Options(extra ...sqltrace.Option) []sqltrace.Option {
 		sqltrace.WithTracerProvider(r.TracerProvider),
 		sqltrace.WithMeterProvider(r.MeterProvider),
 		sqltrace.WithFindingHandler(r.record),
+		sqltrace.WithPendingExplains(r.pending),
+		// A test explains every statement that qualifies: the production
+		// rate limit would drop some of a test's statements, and their plan
+		// findings with them.
+		sqltrace.WithExplain(explain.WithRateLimit(testExplainRate, testExplainRate)),
 	}, extra...)
+}
+
+// testExplainRate is the EXPLAIN rate limit of a Recorder's databases.
+const testExplainRate = 10_000
+
+// SettleTimeout bounds how long RequireNoFindings waits for the EXPLAINs
+// in flight; it is well above explain.DefaultTimeout.
+const SettleTimeout = 30 * time.Second
+
+// Settle waits until every EXPLAIN that the recorder's databases started
+// in the background has delivered its findings, or ctx ends. After it,
+// Findings holds the plan findings of every statement run so far (each
+// text is explained once per database and dedupe period: a statement
+// whose verdict is already cached reports it on its span, not again to
+// Findings).
+func (r *Recorder) Settle(ctx context.Context) error {
+	return r.pending.Wait(ctx)
+}
+
+// settle is Settle bounded by SettleTimeout, failing t when it expires.
+func (r *Recorder) settle(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), SettleTimeout)
+	defer cancel()
+	if err := r.Settle(ctx); err != nil {
+		t.Fatalf("sqlsight: %d EXPLAIN(s) still running after %s: their plan findings cannot be checked", r.pending.Len(), SettleTimeout)
+	}
 }
 
 func (r *Recorder) record(_ context.Context, f sqltrace.Finding) {
@@ -108,6 +145,7 @@ func (r *Recorder) WaitForFinding(t testing.TB, kind sqltrace.Kind, timeout time
 var libraryPrefixes = []string{
 	"database/sql.", "github.com/ngrok/sqlmw.", "github.com/sqlsight/sqlsight/sqltrace.",
 	"github.com/sqlsight/sqlsight/sqltrace/sqltracetest.", "runtime.", "sync.", "testing.",
+	"go.opentelemetry.io/",
 }
 
 // callerOutsideLibraries returns file:line of the first frame of the

@@ -50,8 +50,12 @@ func AllowSummary(summaries ...string) Allow {
 
 // RequireNoFindings fails the test with every finding the recorder holds
 // that no Allow exempts: its message, its suggestion and where it came from.
+// It first waits (see Recorder.Settle, at most SettleTimeout) for the
+// EXPLAINs the test's statements started, so that a plan finding such as
+// an unindexed IN lookup fails the test every time.
 func RequireNoFindings(t testing.TB, r *Recorder, allow ...Allow) {
 	t.Helper()
+	r.settle(t)
 	var report []string
 	for _, f := range r.Findings() {
 		allowed := false
