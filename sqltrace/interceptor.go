@@ -196,6 +196,9 @@ func (ic *interceptor) ConnExecContext(ctx context.Context, conn driver.ExecerCo
 }
 
 func (ic *interceptor) StmtExecContext(ctx context.Context, stmt driver.StmtExecContext, query string, args []driver.NamedValue) (driver.Result, error) {
+	if c := copyStmtOf(query, stmt); c != nil {
+		return c.exec(ctx, args) // one span per COPY, not per row (copy.go)
+	}
 	r, ok := ic.begin(ctx, MethodExec, ic.stmts.Get(query), query, args)
 	if !ok {
 		return stmt.ExecContext(ctx, args)
@@ -358,5 +361,5 @@ func (ic *interceptor) ConnPrepareContext(ctx context.Context, conn driver.ConnP
 		return ctx, stmt, err
 	}
 	_, connNVC := ic.raw.(driver.NamedValueChecker)
-	return ctx, fixStatement(stmt, connNVC), nil
+	return ctx, ic.wrapCopy(query, fixStatement(stmt, connNVC)), nil
 }
