@@ -366,6 +366,9 @@ func (ic *interceptor) ConnExecContext(ctx context.Context, conn driver.ExecerCo
 }
 
 func (ic *interceptor) StmtExecContext(ctx context.Context, stmt driver.StmtExecContext, query string, args []driver.NamedValue) (driver.Result, error) {
+	if c := copyStmtOf(query, stmt); c != nil {
+		return c.exec(ctx, args) // one span per COPY, not per row (copy.go)
+	}
 	var r run
 	if !ic.begin(&r, ctx, MethodExec, query, args) {
 		return stmt.ExecContext(ctx, args)
@@ -554,5 +557,5 @@ func (ic *interceptor) ConnPrepareContext(ctx context.Context, conn driver.ConnP
 		return ctx, stmt, err
 	}
 	_, connNVC := ic.raw.(driver.NamedValueChecker)
-	return ctx, fixStatement(stmt, connNVC), nil
+	return ctx, ic.wrapCopy(query, fixStatement(stmt, connNVC)), nil
 }
