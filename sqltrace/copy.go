@@ -127,17 +127,7 @@ func (s *copyStmt) end(res driver.Result, err error) {
 }
 
 func (s *copyStmt) execDriver(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	if e, ok := s.Stmt.(driver.StmtExecContext); ok {
-		return e.ExecContext(ctx, args)
-	}
-	values, err := namedToValues(args)
-	if err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	return s.Stmt.Exec(values) //nolint:staticcheck // the driver only has the legacy call
+	return execStmt(ctx, s.Stmt, args)
 }
 
 // Close ends a COPY whose end was never asked for: closing the statement

@@ -37,7 +37,14 @@ func (s *columnConverterStmt) ColumnConverter(idx int) driver.ValueConverter { /
 }
 
 func (s *columnConverterStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	if e, ok := s.Stmt.(driver.StmtExecContext); ok {
+	return execStmt(ctx, s.Stmt, args)
+}
+
+// execStmt executes a driver statement the way database/sql would: through
+// StmtExecContext when it has it, else the legacy Exec after the context
+// is checked.
+func execStmt(ctx context.Context, stmt driver.Stmt, args []driver.NamedValue) (driver.Result, error) {
+	if e, ok := stmt.(driver.StmtExecContext); ok {
 		return e.ExecContext(ctx, args)
 	}
 	values, err := namedToValues(args)
@@ -47,7 +54,7 @@ func (s *columnConverterStmt) ExecContext(ctx context.Context, args []driver.Nam
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return s.Stmt.Exec(values) //nolint:staticcheck // the driver only has the legacy call
+	return stmt.Exec(values) //nolint:staticcheck // the driver only has the legacy call
 }
 
 func (s *columnConverterStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
