@@ -93,8 +93,7 @@ for i in $(seq 1 "$count"); do
 	round "$i"
 done
 if [[ -n ${BENCH_BIG:-} ]]; then
-	# The 480 KB statement: a few executions per wrapper are enough (and all
-	# there is time for while its sanitizing is not linear).
+	# The 480 KB statement: a few executions per wrapper are enough.
 	"$out/bench.test" -test.run '^$' -test.bench 'BenchmarkBigStatement' -test.benchmem \
 		-test.benchtime "${BENCH_BIG_TIME:-3x}" | tee -a "$raw" | grep -E '^(Benchmark|FAIL|panic|--- )' >&2 || true
 fi

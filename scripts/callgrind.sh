@@ -7,10 +7,12 @@
 #   e.g. scripts/callgrind.sh '^BenchmarkFake$/^op=QueryRow$/^sampling=sampled$' raw otelsql sqlsight
 #
 # Each benchmark runs twice under callgrind, with -test.benchtime N1x and
-# N2x (CALLGRIND_N1, CALLGRIND_N2; default 500 and 2500); instructions per
+# N2x (CALLGRIND_N1, CALLGRIND_N2; default 2000 and 10000); instructions per
 # operation are (Ir(N2) - Ir(N1)) / (N2 - N1), which leaves out the set-up
 # (opening the database, the SDK, the first run) that dividing Ir by N
-# would spread over the operations. GOMAXPROCS=1 and asyncpreemptoff keep
+# would spread over the operations. The garbage collector's cycles fall
+# differently in the two runs; with fewer than a few thousand operations
+# between them that moves a row by 10 % or more. GOMAXPROCS=1 and asyncpreemptoff keep
 # callgrind (which serialises threads and chokes on the preemption signal)
 # working; the benchmark's background goroutines (the batch span
 # processor, the garbage collector) are counted, as in cpu-ns/op.
@@ -21,8 +23,8 @@ pattern=$1
 shift
 wrappers=("$@")
 [[ ${#wrappers[@]} -gt 0 ]] || wrappers=(raw otelsql sqlsight)
-n1=${CALLGRIND_N1:-500}
-n2=${CALLGRIND_N2:-2500}
+n1=${CALLGRIND_N1:-2000}
+n2=${CALLGRIND_N2:-10000}
 bin=${BENCH_TEST:-}
 if [[ -z $bin ]]; then
 	bin=$(mktemp -d)/bench.test
