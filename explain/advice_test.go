@@ -253,7 +253,7 @@ func TestOnlineDDLUnderWrites(t *testing.T) {
 }
 
 // onlyFinding explains st on db and returns its finding of kind.
-func onlyFinding(t *testing.T, db *sql.DB, kind string, st Statement, opts ...Option) Finding {
+func onlyFinding(t *testing.T, db *sql.DB, kind Kind, st Statement, opts ...Option) Finding {
 	t.Helper()
 	p, fs, _ := adviseOnConn(t, db, st, opts...)
 	f, ok := findKind(fs, kind)
@@ -296,7 +296,7 @@ func TestCompositeColumnOrder(t *testing.T) {
 		query    string
 		sorted   bool
 		indexes  [][]string
-		kind     string // of the finding on the scan: full_scan unless set
+		kind     Kind   // of the finding on the scan: full_scan unless set
 		fullScan string // that finding's suggested columns, or the start of its advice
 		sort     string // the sort_without_index suggestion's columns ("" when none)
 	}{
@@ -361,7 +361,7 @@ func TestCompositeColumnOrder(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := scanPlan(PostgreSQL, "log", 50000, tt.sorted, tt.indexes...)
 			fs := Analyze(p, Statement{Query: tt.query})
-			check := func(kind, want string) {
+			check := func(kind Kind, want string) {
 				t.Helper()
 				f, ok := findKind(fs, kind)
 				if want == "" {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sqlsight/sqlsight/explain"
 	"github.com/sqlsight/sqlsight/internal/sqlinfo"
+	"github.com/sqlsight/sqlsight/internal/vocab"
 )
 
 // inLookupRecheck is how often a statement with an IN lookup is offered to
@@ -297,7 +298,7 @@ func (c *connector) planFindings(st *statement) (fs []Finding, pending bool) {
 // with IN (...) / = ANY(...) and has not been offered recently (or the
 // schema changed since). Catalog lookups are never offered for their IN
 // list. ctx carries the statement's span, the parent of the EXPLAIN span.
-func (r *run) maybeExplain(ctx context.Context, reason string) {
+func (r *run) maybeExplain(ctx context.Context, reason vocab.Reason) {
 	st := r.stmt
 	info := st.info
 	if r.err != nil || r.query == "" {
@@ -313,7 +314,7 @@ func (r *run) maybeExplain(ctx context.Context, reason string) {
 		if !st.explainAfter.CompareAndSwap(next, now+int64(inLookupRecheck)) {
 			return
 		}
-		reason = "in_lookup"
+		reason = vocab.ReasonInLookup
 	}
 	if reason == "" {
 		return

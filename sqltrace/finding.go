@@ -1,21 +1,27 @@
 package sqltrace
 
-import "go.opentelemetry.io/otel/trace"
+import (
+	"go.opentelemetry.io/otel/trace"
 
-// Kind names a class of finding. The values are part of the telemetry
-// contract: they appear in the sqlsight.findings attribute and metric.
-type Kind string
+	"github.com/sqlsight/sqlsight/internal/vocab"
+)
+
+// Kind names a class of finding (explain.Kind is the same type). The values
+// are part of the telemetry contract (docs/TELEMETRY.md): they appear in
+// the sqlsight.findings attribute and metric and in the sqlsight.finding
+// event, and alert rules match on them.
+type Kind = vocab.Kind
 
 // The finding kinds sqlsight reports.
 const (
-	KindNPlusOne            Kind = "n_plus_one"
-	KindRepeatedWrite       Kind = "repeated_write"
-	KindDuplicateQuery      Kind = "duplicate_query"
-	KindUnindexedIn         Kind = "unindexed_in"
-	KindFullScan            Kind = "full_scan"
-	KindSortWithoutIndex    Kind = "sort_without_index"
-	KindPartitionsNotPruned Kind = "partitions_not_pruned"
-	KindSlowQuery           Kind = "slow_query"
+	KindNPlusOne            = vocab.KindNPlusOne
+	KindRepeatedWrite       = vocab.KindRepeatedWrite
+	KindDuplicateQuery      = vocab.KindDuplicateQuery
+	KindUnindexedIn         = vocab.KindUnindexedIn
+	KindFullScan            = vocab.KindFullScan
+	KindSortWithoutIndex    = vocab.KindSortWithoutIndex
+	KindPartitionsNotPruned = vocab.KindPartitionsNotPruned
+	KindSlowQuery           = vocab.KindSlowQuery
 )
 
 // Finding is a problem sqlsight found with a statement, together with the

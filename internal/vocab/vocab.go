@@ -112,6 +112,9 @@ const (
 	// AttrExplainHookPanic is set ("recovered") when the findings hook
 	// panicked; the panic does not reach the application.
 	AttrExplainHookPanic = attribute.Key("sqlsight.explain.hook_panic")
+	// AttrExplainSkipReason says why the worker refused the statement (a
+	// SkipReason) when the EXPLAIN span ends as skipped.
+	AttrExplainSkipReason = attribute.Key("sqlsight.explain.skip_reason")
 )
 
 // Kind names a class of finding: the value of AttrFindings, EventAttrKind
@@ -129,12 +132,14 @@ const (
 	KindFullScan            Kind = "full_scan"
 	KindSortWithoutIndex    Kind = "sort_without_index"
 	KindPartitionsNotPruned Kind = "partitions_not_pruned"
+	KindKeyLookups          Kind = "key_lookups"
 )
 
 // Kinds lists every finding kind, in the order above.
 var Kinds = [...]Kind{
 	KindNPlusOne, KindRepeatedWrite, KindDuplicateQuery, KindSlowQuery,
 	KindUnindexedIn, KindFullScan, KindSortWithoutIndex, KindPartitionsNotPruned,
+	KindKeyLookups,
 }
 
 // Reason says why a statement was handed to EXPLAIN: the value of
@@ -147,6 +152,30 @@ const (
 	ReasonRepeatedWrite Reason = "repeated_write" // a single-row UPDATE/DELETE ran in a loop
 	ReasonInLookup      Reason = "in_lookup"      // it looks rows up with IN (...) or = ANY(...)
 )
+
+// SkipReason says why a statement was not explained: the value of
+// AttrExplainSkipReason and of MetricAttrReason on
+// MetricExplainRequests{outcome="skipped"}. The set is closed, so that the
+// metric's cardinality is bounded.
+type SkipReason string
+
+const (
+	SkipMultipleStatements SkipReason = "multiple_statements" // the text holds (or may hold) more than one statement
+	SkipFunction           SkipReason = "function"            // it calls a function not known to be free of side effects and cost
+	SkipDDL                SkipReason = "ddl"                 // a schema change (CREATE, ALTER, DROP, ...)
+	SkipStatementKind      SkipReason = "statement_kind"      // neither SELECT, UPDATE, DELETE nor INSERT ... SELECT
+	SkipUnreadable         SkipReason = "unreadable"          // a text that cannot be read with certainty
+	SkipTooLarge           SkipReason = "too_large"           // text and arguments over the per-statement bound
+	SkipNoFile             SkipReason = "no_file"             // an SQLite database that is not a file (in memory)
+	SkipClosed             SkipReason = "closed"              // submitted after the sampler closed
+	SkipUnsafe             SkipReason = "unsafe"              // refused for another reason
+)
+
+// SkipReasons lists every skip reason, in the order above.
+var SkipReasons = [...]SkipReason{
+	SkipMultipleStatements, SkipFunction, SkipDDL, SkipStatementKind,
+	SkipUnreadable, SkipTooLarge, SkipNoFile, SkipClosed, SkipUnsafe,
+}
 
 // Outcome is what became of an EXPLAIN request: the value of
 // MetricAttrOutcome on MetricExplainRequests.
@@ -174,6 +203,7 @@ const (
 	ExplainErrorUnknownDialect = "unknown_dialect"
 	ExplainErrorTooLarge       = "too_large"
 	ExplainErrorNoConnector    = "no_connector"
+	ExplainErrorNoFile         = "no_file"
 	ExplainErrorInternal       = "internal"
 	ExplainErrorDriver         = "driver_error"
 )
@@ -189,6 +219,7 @@ const (
 
 	MetricAttrKind    = attribute.Key("kind")    // a Kind
 	MetricAttrOutcome = attribute.Key("outcome") // an Outcome
+	MetricAttrReason  = attribute.Key("reason")  // a SkipReason, with OutcomeSkipped only
 
 	// The database client metrics of the semantic conventions that
 	// sqltrace reports.
