@@ -43,6 +43,12 @@ type Finding struct {
 	PlanWithIndex         string
 }
 
+// suggestion is what the telemetry says about f's suggested index.
+func (f *Finding) suggestion() vocab.Suggestion {
+	return vocab.Suggestion{Kind: f.Kind, Verified: f.Verified, CostBefore: f.CostBefore,
+		CostAfter: f.CostAfter, TableRows: f.TableRows}
+}
+
 // Verdict is the outcome of explaining a statement: the plan and its
 // findings, or the error that prevented it.
 type Verdict struct {

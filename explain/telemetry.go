@@ -210,7 +210,9 @@ func planAttributes(p *Plan) []attribute.KeyValue {
 }
 
 // addFindings writes findings on the span the way sqltrace does, for use
-// without a hook.
+// without a hook: the kinds, an event per finding, and the suggestion, the
+// index and whether the planner verified it from the first finding with a
+// suggestion.
 func addFindings(span trace.Span, findings []Finding) {
 	if len(findings) == 0 {
 		return
@@ -231,9 +233,25 @@ func addFindings(span trace.Span, findings []Finding) {
 		if len(f.Columns) > 0 {
 			attrs = append(attrs, vocab.EventAttrColumns.StringSlice(f.Columns))
 		}
+		attrs = f.suggestion().AppendAttributes(attrs)
 		span.AddEvent(EventFinding, trace.WithAttributes(attrs...))
 	}
-	span.SetAttributes(AttrFindings.StringSlice(kinds))
+	attrs := []attribute.KeyValue{AttrFindings.StringSlice(kinds)}
+	for _, f := range findings {
+		if f.Suggestion == "" {
+			continue
+		}
+		attrs = append(attrs, vocab.AttrSuggestion.String(f.Suggestion))
+		if f.Table != "" && len(f.Columns) > 0 {
+			attrs = append(attrs, vocab.AttrIndexTable.String(f.Table), vocab.AttrIndexColumns.StringSlice(f.Columns))
+		}
+		attrs = f.suggestion().AppendAttributes(attrs)
+		if f.Verified && f.PlanWithIndex != "" {
+			attrs = append(attrs, vocab.AttrSuggestionPlan.String(f.PlanWithIndex))
+		}
+		break
+	}
+	span.SetAttributes(attrs...)
 }
 
 // errorClass names an explain failure without its message: driver errors

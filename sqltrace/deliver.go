@@ -116,12 +116,13 @@ func findingEvent(f Finding) trace.EventOption {
 	if len(f.Columns) > 0 {
 		attrs = append(attrs, vocab.EventAttrColumns.StringSlice(f.Columns))
 	}
+	attrs = f.suggestion().AppendAttributes(attrs)
 	return trace.WithAttributes(attrs...)
 }
 
 // findingAttributes are the span attributes for the kinds an execution
-// carries; index attributes and the suggestion come from the first finding
-// that has them.
+// carries; index attributes and the suggestion (with whether the planner
+// verified it) come from the first finding that has them.
 func findingAttributes(attrs []attribute.KeyValue, kinds []Kind, findings []Finding) []attribute.KeyValue {
 	if len(kinds) == 0 {
 		return attrs
@@ -139,6 +140,7 @@ func findingAttributes(attrs []attribute.KeyValue, kinds []Kind, findings []Find
 		}
 		if !suggested && f.Suggestion != "" {
 			attrs = append(attrs, AttrSuggestion.String(f.Suggestion))
+			attrs = f.suggestion().AppendAttributes(attrs)
 			suggested = true
 		}
 		if !indexed && len(f.Columns) > 0 && f.Table != "" {

@@ -380,6 +380,9 @@ func (c *connector) onVerdict(ctx context.Context, span trace.Span, st explain.S
 	}
 	if span.IsRecording() {
 		span.SetAttributes(findingAttributes(nil, kinds, fs)...)
+		if p := verifiedPlan(fs); p != "" {
+			span.SetAttributes(vocab.AttrSuggestionPlan.String(p))
+		}
 		for _, f := range fs {
 			span.AddEvent(EventFinding, findingEvent(f))
 		}
@@ -415,7 +418,20 @@ func (c *connector) onVerdict(ctx context.Context, span trace.Span, st explain.S
 
 func planFinding(f explain.Finding, fingerprint, summary string) Finding {
 	return Finding{
-		Kind: Kind(f.Kind), Message: f.Message, Suggestion: f.Suggestion,
+		Kind: f.Kind, Message: f.Message, Suggestion: f.Suggestion,
 		Fingerprint: fingerprint, Summary: summary, Table: f.Table, Columns: f.Columns,
+		TableRows: f.TableRows, Verified: f.Verified, CostBefore: f.CostBefore, CostAfter: f.CostAfter,
+		PlanWithIndex: f.PlanWithIndex,
 	}
+}
+
+// verifiedPlan is the plan with the index of the first verified
+// suggestion: it goes on the EXPLAIN span only, next to the plan without.
+func verifiedPlan(fs []Finding) string {
+	for _, f := range fs {
+		if f.Verified && f.PlanWithIndex != "" {
+			return f.PlanWithIndex
+		}
+	}
+	return ""
 }

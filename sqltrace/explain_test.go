@@ -74,6 +74,13 @@ func TestExplainThroughWrapper(t *testing.T) {
 	if v, _ := attr(last, "sqlsight.index.table"); v.AsString() != review {
 		t.Errorf("sqlsight.index.table = %q", v.AsString())
 	}
+	// SQLite has no planner to ask about a hypothetical index.
+	if v, ok := attr(last, "sqlsight.suggestion.verified"); !ok || v.AsBool() {
+		t.Errorf("sqlsight.suggestion.verified = %v (present %v), want false", v.Emit(), ok)
+	}
+	if _, ok := attr(last, "sqlsight.suggestion.cost_before"); ok {
+		t.Error("a cost without the planner asked")
+	}
 }
 
 // checkFindingEvent fails unless the span's sqlsight.finding event names

@@ -22,6 +22,9 @@ const (
 	KindSortWithoutIndex    = vocab.KindSortWithoutIndex
 	KindPartitionsNotPruned = vocab.KindPartitionsNotPruned
 	KindSlowQuery           = vocab.KindSlowQuery
+	// KindKeyLookups is an index read that fetches many rows from the table
+	// for a few columns: a covering index would answer from the index.
+	KindKeyLookups = vocab.KindKeyLookups
 )
 
 // Finding is a problem sqlsight found with a statement, together with the
@@ -44,4 +47,25 @@ type Finding struct {
 	// the execution that was explained (or, for a later request, that
 	// request's execution). Empty when unknown.
 	Location Location
+
+	// The fields below describe the index a plan finding suggests.
+	//
+	// TableRows is the table's estimated row count (what building the
+	// index reads), 0 when unknown.
+	TableRows float64
+	// Verified is true when the planner was asked (PostgreSQL with the
+	// hypopg extension: the index created hypothetically) and the index
+	// lowered the statement's estimated cost from CostBefore to CostAfter
+	// by at least the share explain.WithSuggestionMinCostDrop sets.
+	// PlanWithIndex is that plan, redacted like the plan. A suggestion the
+	// planner refuted is advice, with the costs it saw and Verified false.
+	Verified              bool
+	CostBefore, CostAfter float64
+	PlanWithIndex         string
+}
+
+// suggestion is what the telemetry says about f's suggested index.
+func (f *Finding) suggestion() vocab.Suggestion {
+	return vocab.Suggestion{Kind: f.Kind, Verified: f.Verified, CostBefore: f.CostBefore,
+		CostAfter: f.CostAfter, TableRows: f.TableRows}
 }

@@ -67,6 +67,25 @@ const (
 	// suggests creating (string, string slice).
 	AttrIndexTable   = attribute.Key("sqlsight.index.table")
 	AttrIndexColumns = attribute.Key("sqlsight.index.columns")
+	// AttrIndexTableRows is the estimated row count of the table the
+	// suggested index is built on (float64): what building it reads.
+	AttrIndexTableRows = attribute.Key("sqlsight.index.table_rows")
+
+	// AttrSuggestionVerified says whether the planner checked the
+	// suggested index (bool, on index findings only: unindexed_in,
+	// full_scan, sort_without_index, key_lookups): true when PostgreSQL
+	// with hypopg planned the statement with the index hypothetically
+	// created and its estimated cost dropped enough; false otherwise.
+	AttrSuggestionVerified = attribute.Key("sqlsight.suggestion.verified")
+	// AttrSuggestionCostBefore and AttrSuggestionCostAfter are the
+	// planner's estimated total cost of the statement without and with the
+	// index (float64), when the planner was asked.
+	AttrSuggestionCostBefore = attribute.Key("sqlsight.suggestion.cost_before")
+	AttrSuggestionCostAfter  = attribute.Key("sqlsight.suggestion.cost_after")
+	// AttrSuggestionPlan is the plan with the hypothetical index, redacted
+	// like AttrExplainPlan (string, on the EXPLAIN span of a verified
+	// suggestion only).
+	AttrSuggestionPlan = attribute.Key("sqlsight.suggestion.plan")
 )
 
 // The finding span event and its attributes.
@@ -122,7 +141,8 @@ const (
 type Kind string
 
 // The finding kinds. The first three come from counting executions in a
-// scope, slow_query from the driver time, the others from EXPLAIN plans.
+// scope, slow_query from the driver time, the others from EXPLAIN plans;
+// the last four suggest an index (SuggestsIndex).
 const (
 	KindNPlusOne            Kind = "n_plus_one"
 	KindRepeatedWrite       Kind = "repeated_write"
