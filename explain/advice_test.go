@@ -14,6 +14,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+	"go.opentelemetry.io/otel/attribute"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/sqlsight/sqlsight/internal/vocab"
 )
 
 // postgres17Env names the DSN of a newer PostgreSQL (scripts/pgnew.sh).
@@ -253,7 +257,7 @@ func TestOnlineDDLUnderWrites(t *testing.T) {
 }
 
 // onlyFinding explains st on db and returns its finding of kind.
-func onlyFinding(t *testing.T, db *sql.DB, kind string, st Statement, opts ...Option) Finding {
+func onlyFinding(t *testing.T, db *sql.DB, kind Kind, st Statement, opts ...Option) Finding {
 	t.Helper()
 	p, fs, _ := adviseOnConn(t, db, st, opts...)
 	f, ok := findKind(fs, kind)
@@ -296,7 +300,7 @@ func TestCompositeColumnOrder(t *testing.T) {
 		query    string
 		sorted   bool
 		indexes  [][]string
-		kind     string // of the finding on the scan: full_scan unless set
+		kind     Kind   // of the finding on the scan: full_scan unless set
 		fullScan string // that finding's suggested columns, or the start of its advice
 		sort     string // the sort_without_index suggestion's columns ("" when none)
 	}{
@@ -361,7 +365,7 @@ func TestCompositeColumnOrder(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := scanPlan(PostgreSQL, "log", 50000, tt.sorted, tt.indexes...)
 			fs := Analyze(p, Statement{Query: tt.query})
-			check := func(kind, want string) {
+			check := func(kind Kind, want string) {
 				t.Helper()
 				f, ok := findKind(fs, kind)
 				if want == "" {
@@ -758,6 +762,8 @@ func TestHypoPGSampler(t *testing.T) {
 		if f.Verified != wantVerified || !strings.HasPrefix(f.Suggestion, "CREATE INDEX CONCURRENTLY") {
 			t.Errorf("verified %v, want %v: %+v", f.Verified, wantVerified, f)
 		}
+		waitFor(t, "the EXPLAIN span", func() bool { return len(tel.explainSpans()) == 1 })
+		checkSuggestionTelemetry(t, tel.explainSpans()[0], wantVerified)
 	}
 	t.Run("with hypopg", func(t *testing.T) {
 		db := hypopgDB(t)
@@ -779,6 +785,50 @@ func TestHypoPGSampler(t *testing.T) {
 			seedHypoReview(t, db)
 			run(t, c, false)
 		})
+	}
+}
+
+// checkSuggestionTelemetry checks that the EXPLAIN span and its finding
+// event say whether the planner verified the suggested index, at what cost
+// and on how large a table; the span carries the plan with the index when
+// it was verified.
+func checkSuggestionTelemetry(t *testing.T, span sdktrace.ReadOnlySpan, wantVerified bool) {
+	t.Helper()
+	var events [][]attribute.KeyValue
+	for _, e := range span.Events() {
+		if e.Name == EventFinding {
+			events = append(events, e.Attributes)
+		}
+	}
+	if len(events) != 1 {
+		t.Fatalf("%d finding events on %q", len(events), span.Name())
+	}
+	for _, on := range []struct {
+		what  string
+		attrs []attribute.KeyValue
+	}{{"span", span.Attributes()}, {"event", events[0]}} {
+		got := map[attribute.Key]attribute.Value{}
+		for _, kv := range on.attrs {
+			got[kv.Key] = kv.Value
+		}
+		v, ok := got[vocab.AttrSuggestionVerified]
+		if !ok || v.Type() != attribute.BOOL || v.AsBool() != wantVerified {
+			t.Errorf("%s: %s = %v (present %v), want %v", on.what, vocab.AttrSuggestionVerified, v.Emit(), ok, wantVerified)
+		}
+		if rows := got[vocab.AttrIndexTableRows].AsFloat64(); rows < 40000 || rows > 60000 {
+			t.Errorf("%s: %s = %v, want about 50,000", on.what, vocab.AttrIndexTableRows, rows)
+		}
+		before, after := got[vocab.AttrSuggestionCostBefore].AsFloat64(), got[vocab.AttrSuggestionCostAfter].AsFloat64()
+		if wantVerified && (after <= 0 || before < 20*after) {
+			t.Errorf("%s: cost %v → %v, want a large drop", on.what, before, after)
+		}
+		if !wantVerified && (before != 0 || after != 0) {
+			t.Errorf("%s: cost %v → %v without the planner asked", on.what, before, after)
+		}
+	}
+	plan, ok := attrOf(span, vocab.AttrSuggestionPlan)
+	if ok != wantVerified || wantVerified && !strings.Contains(plan.AsString(), "btree_adv_review_n_review_id") {
+		t.Errorf("%s = %q (present %v), want it when verified", vocab.AttrSuggestionPlan, plan.AsString(), ok)
 	}
 }
 

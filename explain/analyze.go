@@ -96,7 +96,7 @@ func (a *analyser) addIndex(f Finding, spec *indexSpec) {
 	a.specs = append(a.specs, spec)
 }
 
-func (a *analyser) has(kind, table string) bool {
+func (a *analyser) has(kind Kind, table string) bool {
 	for _, x := range a.findings {
 		if x.Kind == kind && strings.EqualFold(x.Table, table) {
 			return true

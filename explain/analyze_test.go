@@ -13,14 +13,14 @@ func TestAnalyzeFixtures(t *testing.T) {
 		query   string
 		setup   func(*Plan)
 		opts    []Option
-		want    []string // finding kinds, in order
+		want    []Kind // finding kinds, in order
 		check   func(t *testing.T, fs []Finding)
 	}{
 		{
 			name:    "MariaDB unindexed IN through an alias",
 			fixture: "mariadb_unindexed_in.json",
 			query:   "SELECT n_review_id, reid FROM review r WHERE r.n_review_id IN (?, ?, ?, ?, ?)",
-			want:    []string{KindUnindexedIn},
+			want:    []Kind{KindUnindexedIn},
 			check: func(t *testing.T, fs []Finding) {
 				f := fs[0]
 				if f.Table != "review" || !reflect.DeepEqual(f.Columns, []string{"n_review_id"}) ||
@@ -38,7 +38,7 @@ func TestAnalyzeFixtures(t *testing.T) {
 			name:    "MySQL 8 unindexed IN",
 			fixture: "mysql8_unindexed_in.json",
 			query:   "SELECT n_review_id, reid FROM app.review WHERE n_review_id IN (?, ?, ?, ?, ?)",
-			want:    []string{KindUnindexedIn},
+			want:    []Kind{KindUnindexedIn},
 			check: func(t *testing.T, fs []Finding) {
 				if got := fs[0].Suggestion; got != "ALTER TABLE app.review ADD INDEX ix_review_n_review_id (n_review_id), ALGORITHM=INPLACE, LOCK=NONE" {
 					t.Errorf("suggestion = %q", got)
@@ -49,7 +49,7 @@ func TestAnalyzeFixtures(t *testing.T) {
 			name:    "IN lookup the caller reported",
 			fixture: "mysql8_unindexed_in.json",
 			query:   "SELECT n_review_id, reid FROM review WHERE n_review_id IN (/* many */ ?)",
-			want:    []string{KindUnindexedIn},
+			want:    []Kind{KindUnindexedIn},
 		},
 		{
 			name:    "full scan despite an index: not unindexed, but a full scan",
@@ -58,7 +58,7 @@ func TestAnalyzeFixtures(t *testing.T) {
 			setup: func(p *Plan) {
 				p.Indexes = map[string][][]string{"review": {{"n_review_id", "reid"}}}
 			},
-			want: []string{KindFullScan},
+			want: []Kind{KindFullScan},
 			check: func(t *testing.T, fs []Finding) {
 				if !strings.HasPrefix(fs[0].Suggestion, "an index on (n_review_id, reid) exists") {
 					t.Errorf("suggests an index that exists: %q", fs[0].Suggestion)
@@ -74,7 +74,7 @@ func TestAnalyzeFixtures(t *testing.T) {
 			name:    "MySQL 8 filesort over a filtered full scan",
 			fixture: "mysql8_order_filesort.json",
 			query:   "SELECT id FROM orders o WHERE o.status = ? ORDER BY o.created_at DESC",
-			want:    []string{KindFullScan, KindSortWithoutIndex},
+			want:    []Kind{KindFullScan, KindSortWithoutIndex},
 			check: func(t *testing.T, fs []Finding) {
 				// The index that filters also returns the rows in order.
 				if got := fs[0].Suggestion; got != "ALTER TABLE orders ADD INDEX ix_orders_status_created_at (status, created_at), ALGORITHM=INPLACE, LOCK=NONE" {
@@ -95,7 +95,7 @@ func TestAnalyzeFixtures(t *testing.T) {
 			name:    "MySQL 8 GROUP BY through a temporary table",
 			fixture: "mysql8_group_join.json",
 			query:   "SELECT c.country, count(*) FROM customers c JOIN orders o ON o.customer_id = c.id GROUP BY c.country",
-			want:    []string{KindFullScan, KindSortWithoutIndex},
+			want:    []Kind{KindFullScan, KindSortWithoutIndex},
 			check: func(t *testing.T, fs []Finding) {
 				if fs[1].Table != "customers" || !reflect.DeepEqual(fs[1].Columns, []string{"country"}) {
 					t.Errorf("sort finding = %+v", fs[1])
@@ -107,7 +107,7 @@ func TestAnalyzeFixtures(t *testing.T) {
 			fixture: "mysql8_partitions.json",
 			query:   "SELECT * FROM document_log WHERE log_date BETWEEN ? AND ? ORDER BY log_date DESC LIMIT 200",
 			setup:   setPartitionTotal(6, "partition_date"),
-			want:    []string{KindPartitionsNotPruned},
+			want:    []Kind{KindPartitionsNotPruned},
 			check: func(t *testing.T, fs []Finding) {
 				f := fs[0]
 				if f.Table != "document_log" || !reflect.DeepEqual(f.Columns, []string{"partition_date"}) ||
@@ -127,7 +127,7 @@ func TestAnalyzeFixtures(t *testing.T) {
 			fixture: "mariadb_partitions.json",
 			query:   "SELECT * FROM document_log WHERE log_date BETWEEN ? AND ?",
 			setup:   setPartitionTotal(6, "to_days(`partition_date`)"),
-			want:    []string{KindPartitionsNotPruned, KindFullScan},
+			want:    []Kind{KindPartitionsNotPruned, KindFullScan},
 			check: func(t *testing.T, fs []Finding) {
 				if !reflect.DeepEqual(fs[0].Columns, []string{"partition_date"}) {
 					t.Errorf("partition key columns = %v", fs[0].Columns)
@@ -141,13 +141,13 @@ func TestAnalyzeFixtures(t *testing.T) {
 			name:    "MariaDB join and GROUP BY",
 			fixture: "mariadb_join_group.json",
 			query:   "SELECT a.id FROM review a JOIN review b ON a.reid = b.n_review_id WHERE a.name = ? GROUP BY b.name",
-			want:    []string{KindFullScan, KindSortWithoutIndex},
+			want:    []Kind{KindFullScan, KindSortWithoutIndex},
 		},
 		{
 			name:    "MySQL tabular EXPLAIN",
 			fixture: "mysql8_tabular.tsv",
 			query:   "SELECT * FROM review WHERE n_review_id IN (1, 2) ORDER BY reid",
-			want:    []string{KindUnindexedIn, KindSortWithoutIndex},
+			want:    []Kind{KindUnindexedIn, KindSortWithoutIndex},
 		},
 		{
 			name:    "PostgreSQL seed read: every partition appended",
@@ -160,13 +160,13 @@ func TestAnalyzeFixtures(t *testing.T) {
 				}
 				applyPGPartitions(p, parts)
 			},
-			want: []string{KindPartitionsNotPruned},
+			want: []Kind{KindPartitionsNotPruned},
 		},
 		{
 			name:    "PostgreSQL = ANY on a sequential scan",
 			fixture: "postgres_seq_scan_any.json",
 			query:   "SELECT id FROM review r WHERE r.n_review_id = ANY($1)",
-			want:    []string{KindUnindexedIn},
+			want:    []Kind{KindUnindexedIn},
 			check: func(t *testing.T, fs []Finding) {
 				if got := fs[0].Suggestion; got != "CREATE INDEX CONCURRENTLY ix_review_n_review_id ON review (n_review_id)" {
 					t.Errorf("suggestion = %q", got)
@@ -178,13 +178,13 @@ func TestAnalyzeFixtures(t *testing.T) {
 			fixture: "postgres_sort_seqscan.json",
 			query:   "SELECT * FROM orders WHERE status = $1 ORDER BY created_at DESC LIMIT 200",
 			setup:   func(p *Plan) { p.Nodes()[2].TableRows = 50000 },
-			want:    []string{KindFullScan, KindSortWithoutIndex},
+			want:    []Kind{KindFullScan, KindSortWithoutIndex},
 		},
 		{
 			name:    "SQLite unindexed IN",
 			fixture: "sqlite_unindexed_in.txt",
 			query:   "SELECT n_review_id, reid FROM review r WHERE r.n_review_id IN (?, ?, ?) ORDER BY name",
-			want:    []string{KindUnindexedIn, KindSortWithoutIndex},
+			want:    []Kind{KindUnindexedIn, KindSortWithoutIndex},
 		},
 		{
 			name:    "SQLite indexed IN",
@@ -195,7 +195,7 @@ func TestAnalyzeFixtures(t *testing.T) {
 			name:    "SQLite automatic index is a whole scan",
 			fixture: "sqlite_old_format.txt",
 			query:   "SELECT * FROM review r JOIN other o ON o.rid = r.id WHERE o.rid IN (1, 2)",
-			want:    []string{KindUnindexedIn},
+			want:    []Kind{KindUnindexedIn},
 		},
 	}
 	for _, tt := range tests {
@@ -245,7 +245,7 @@ func TestAnalyzeStatementHints(t *testing.T) {
 		InColumns: []ColumnRef{{Qualifier: "review", Name: "n_review_id"}},
 	}
 	fs := Analyze(p, st)
-	if got := findingKinds(fs); !reflect.DeepEqual(got, []string{KindUnindexedIn}) {
+	if got := findingKinds(fs); !reflect.DeepEqual(got, []Kind{KindUnindexedIn}) {
 		t.Fatalf("kinds = %v", got)
 	}
 	if Analyze(nil, st) != nil || Analyze(&Plan{}, st) != nil {

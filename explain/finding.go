@@ -1,21 +1,27 @@
 package explain
 
-// The finding kinds the analysers produce. They are part of sqlsight's
-// telemetry contract (docs/TELEMETRY.md, "Finding kinds").
+import "github.com/sqlsight/sqlsight/internal/vocab"
+
+// Kind names a class of finding; it is sqltrace.Kind too. The values are
+// part of sqlsight's telemetry contract (docs/TELEMETRY.md, "Finding
+// kinds").
+type Kind = vocab.Kind
+
+// The finding kinds the analysers produce.
 const (
-	KindUnindexedIn         = "unindexed_in"
-	KindFullScan            = "full_scan"
-	KindSortWithoutIndex    = "sort_without_index"
-	KindPartitionsNotPruned = "partitions_not_pruned"
+	KindUnindexedIn         = vocab.KindUnindexedIn
+	KindFullScan            = vocab.KindFullScan
+	KindSortWithoutIndex    = vocab.KindSortWithoutIndex
+	KindPartitionsNotPruned = vocab.KindPartitionsNotPruned
 	// KindKeyLookups is an index read that fetches many rows from the table
 	// for a few columns a covering index could hold.
-	KindKeyLookups = "key_lookups"
+	KindKeyLookups = vocab.KindKeyLookups
 )
 
 // Finding is one problem read from a plan, with the fix.
 type Finding struct {
 	// Kind is one of the Kind constants.
-	Kind string
+	Kind Kind
 	// Message says what is wrong, in one sentence.
 	Message string
 	// Suggestion is the fix: a CREATE INDEX statement, or advice.
@@ -35,6 +41,12 @@ type Finding struct {
 	Verified              bool
 	CostBefore, CostAfter float64
 	PlanWithIndex         string
+}
+
+// suggestion is what the telemetry says about f's suggested index.
+func (f *Finding) suggestion() vocab.Suggestion {
+	return vocab.Suggestion{Kind: f.Kind, Verified: f.Verified, CostBefore: f.CostBefore,
+		CostAfter: f.CostAfter, TableRows: f.TableRows}
 }
 
 // Verdict is the outcome of explaining a statement: the plan and its

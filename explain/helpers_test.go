@@ -128,15 +128,15 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 	}
 }
 
-func findingKinds(fs []Finding) []string {
-	var out []string
+func findingKinds(fs []Finding) []Kind {
+	var out []Kind
 	for _, f := range fs {
 		out = append(out, f.Kind)
 	}
 	return out
 }
 
-func findKind(fs []Finding, kind string) (Finding, bool) {
+func findKind(fs []Finding, kind Kind) (Finding, bool) {
 	for _, f := range fs {
 		if f.Kind == kind {
 			return f, true

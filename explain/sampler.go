@@ -12,6 +12,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/sqlsight/sqlsight/internal/vocab"
 )
 
 var errNoConnector = errors.New("explain: sampler has no connector")
@@ -309,7 +311,7 @@ func (s *Sampler) process(j job) {
 		attrs = append(attrs, AttrFingerprint.String(j.st.Fingerprint))
 	}
 	if j.st.Reason != "" {
-		attrs = append(attrs, AttrReason.String(j.st.Reason))
+		attrs = append(attrs, AttrReason.String(string(j.st.Reason)))
 	}
 	if v.Plan != nil {
 		attrs = append(attrs, planAttributes(v.Plan)...)
@@ -337,7 +339,7 @@ func (s *Sampler) process(j job) {
 func (s *Sampler) callHook(ctx context.Context, span trace.Span, st Statement, v Verdict) {
 	defer func() {
 		if r := recover(); r != nil {
-			span.SetAttributes(attribute.String("sqlsight.explain.hook_panic", "recovered"))
+			span.SetAttributes(vocab.AttrExplainHookPanic.String("recovered"))
 		}
 	}()
 	s.cfg.hook(ctx, span, st, v)

@@ -6,6 +6,7 @@ import (
 	"reflect"
 
 	"github.com/sqlsight/sqlsight/internal/sqlinfo"
+	"github.com/sqlsight/sqlsight/internal/vocab"
 )
 
 // TableRef is a table as written in FROM, JOIN, UPDATE or INTO. A
@@ -33,10 +34,23 @@ type Statement struct {
 	// statement; explain adds what it reads from Query itself.
 	Tables    []TableRef
 	InColumns []ColumnRef
-	// Reason says why the statement was submitted: "slow", "in_lookup",
-	// "n_plus_one", "repeated_write".
-	Reason string
+	// Reason says why the statement was submitted (the
+	// sqlsight.explain.reason attribute): ReasonSlow, ReasonNPlusOne,
+	// ReasonRepeatedWrite or ReasonInLookup.
+	Reason Reason
 }
+
+// Reason says why a statement is explained; its values are part of
+// sqlsight's telemetry contract (docs/TELEMETRY.md, "EXPLAIN reasons").
+type Reason = vocab.Reason
+
+// The reasons sqltrace submits statements for.
+const (
+	ReasonSlow          = vocab.ReasonSlow
+	ReasonNPlusOne      = vocab.ReasonNPlusOne
+	ReasonRepeatedWrite = vocab.ReasonRepeatedWrite
+	ReasonInLookup      = vocab.ReasonInLookup
+)
 
 // maxStatementBytes bounds the text plus argument bytes of a statement
 // explain accepts, so that a full queue holds a bounded amount of memory.

@@ -10,67 +10,68 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/sqlsight/sqlsight/internal/vocab"
 )
 
-const instrumentationName = "github.com/sqlsight/sqlsight/explain"
+const instrumentationName = vocab.ScopeExplain
 
-// Attribute keys of the EXPLAIN span (docs/TELEMETRY.md).
+// Attribute keys of the EXPLAIN span, its finding events and its metric,
+// named in internal/vocab (docs/TELEMETRY.md).
 const (
-	AttrPlan         = attribute.Key("sqlsight.explain.plan")
-	AttrAccessTypes  = attribute.Key("sqlsight.explain.access_types")
-	AttrRowsEstimate = attribute.Key("sqlsight.explain.rows_estimate")
-	AttrTables       = attribute.Key("sqlsight.explain.tables")
-	AttrIndexes      = attribute.Key("sqlsight.explain.indexes")
-	AttrReason       = attribute.Key("sqlsight.explain.reason")
-	AttrFormat       = attribute.Key("sqlsight.explain.format")
-	AttrFilesort     = attribute.Key("sqlsight.explain.uses_filesort")
-	AttrTemporary    = attribute.Key("sqlsight.explain.uses_temporary")
-	AttrFingerprint  = attribute.Key("sqlsight.query.fingerprint")
-	AttrSkipReason   = attribute.Key("sqlsight.explain.skip_reason")
-	AttrFindings     = attribute.Key("sqlsight.findings")
-	EventFinding     = "sqlsight.finding"
-	MetricRequests   = "sqlsight.explain.requests"
+	AttrPlan         = vocab.AttrExplainPlan
+	AttrAccessTypes  = vocab.AttrExplainAccessTypes
+	AttrRowsEstimate = vocab.AttrExplainRowsEstimate
+	AttrTables       = vocab.AttrExplainTables
+	AttrIndexes      = vocab.AttrExplainIndexes
+	AttrReason       = vocab.AttrExplainReason
+	AttrFormat       = vocab.AttrExplainFormat
+	AttrFilesort     = vocab.AttrExplainUsesFilesort
+	AttrTemporary    = vocab.AttrExplainUsesTemporary
+	AttrFingerprint  = vocab.AttrFingerprint
+	AttrSkipReason   = vocab.AttrExplainSkipReason
+	AttrFindings     = vocab.AttrFindings
+	EventFinding     = vocab.EventFinding
+	MetricRequests   = vocab.MetricExplainRequests
 )
 
 // Outcomes of the sqlsight.explain.requests counter.
 const (
-	OutcomeDone    = "done"
-	OutcomeCached  = "cached"
-	OutcomeDropped = "dropped"
-	OutcomeError   = "error"
-	OutcomeSkipped = "skipped"
+	OutcomeDone    = string(vocab.OutcomeDone)
+	OutcomeCached  = string(vocab.OutcomeCached)
+	OutcomeDropped = string(vocab.OutcomeDropped)
+	OutcomeError   = string(vocab.OutcomeError)
+	OutcomeSkipped = string(vocab.OutcomeSkipped)
 )
 
 // Reasons of a skipped request: the "reason" attribute of
-// sqlsight.explain.requests{outcome="skipped"}. The set is closed, so the
-// metric's cardinality is bounded.
+// sqlsight.explain.requests{outcome="skipped"} and the
+// sqlsight.explain.skip_reason attribute of the EXPLAIN span. The set is
+// closed, so the metric's cardinality is bounded.
 const (
 	// SkipMultipleStatements: the text holds (or may hold) more than one
 	// statement, or the database found a second one.
-	SkipMultipleStatements = "multiple_statements"
+	SkipMultipleStatements = string(vocab.SkipMultipleStatements)
 	// SkipFunction: the statement calls a function that is not known to be
 	// free of side effects and cost.
-	SkipFunction = "function"
+	SkipFunction = string(vocab.SkipFunction)
 	// SkipDDL: a schema change (CREATE, ALTER, DROP, ...).
-	SkipDDL = "ddl"
+	SkipDDL = string(vocab.SkipDDL)
 	// SkipStatementKind: a statement that is neither a SELECT, UPDATE,
 	// DELETE nor INSERT ... SELECT (a plain INSERT, SET, CALL, ...).
-	SkipStatementKind = "statement_kind"
+	SkipStatementKind = string(vocab.SkipStatementKind)
 	// SkipUnreadable: a text explain cannot read with certainty
 	// (unterminated string or comment, executable comment, ...).
-	SkipUnreadable = "unreadable"
+	SkipUnreadable = string(vocab.SkipUnreadable)
 	// SkipTooLarge: text and arguments over the per-statement bound.
-	SkipTooLarge = "too_large"
+	SkipTooLarge = string(vocab.SkipTooLarge)
 	// SkipNoFile: an SQLite database that is not a file (in memory).
-	SkipNoFile = "no_file"
+	SkipNoFile = string(vocab.SkipNoFile)
 	// SkipClosed: submitted after Close.
-	SkipClosed = "closed"
+	SkipClosed = string(vocab.SkipClosed)
 	// SkipUnsafe: refused for another reason.
-	SkipUnsafe = "unsafe"
+	SkipUnsafe = string(vocab.SkipUnsafe)
 )
-
-var skipReasons = []string{SkipMultipleStatements, SkipFunction, SkipDDL, SkipStatementKind,
-	SkipUnreadable, SkipTooLarge, SkipNoFile, SkipClosed, SkipUnsafe}
 
 // skipReason names why err refused query, from the closed set above. The
 // refusals come from several layers (the text rules, the server, the
@@ -140,12 +141,13 @@ func newInstruments(mp metric.MeterProvider) *instruments {
 		c = nil
 	}
 	in := &instruments{requests: c, options: map[string][]metric.AddOption{}, skipped: map[string][]metric.AddOption{}}
-	for _, o := range []string{OutcomeDone, OutcomeCached, OutcomeDropped, OutcomeError, OutcomeSkipped} {
-		in.options[o] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(attribute.String("outcome", o)))}
+	for _, o := range vocab.Outcomes {
+		in.options[string(o)] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(
+			vocab.MetricAttrOutcome.String(string(o))))}
 	}
-	for _, r := range skipReasons {
-		in.skipped[r] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(
-			attribute.String("outcome", OutcomeSkipped), attribute.String("reason", r)))}
+	for _, r := range vocab.SkipReasons {
+		in.skipped[string(r)] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(
+			vocab.MetricAttrOutcome.String(OutcomeSkipped), vocab.MetricAttrReason.String(string(r))))}
 	}
 	return in
 }
@@ -208,30 +210,48 @@ func planAttributes(p *Plan) []attribute.KeyValue {
 }
 
 // addFindings writes findings on the span the way sqltrace does, for use
-// without a hook.
+// without a hook: the kinds, an event per finding, and the suggestion, the
+// index and whether the planner verified it from the first finding with a
+// suggestion.
 func addFindings(span trace.Span, findings []Finding) {
 	if len(findings) == 0 {
 		return
 	}
 	kinds := make([]string, 0, len(findings))
 	for _, f := range findings {
-		if !contains(kinds, f.Kind) {
-			kinds = append(kinds, f.Kind)
+		if !contains(kinds, string(f.Kind)) {
+			kinds = append(kinds, string(f.Kind))
 		}
 		attrs := []attribute.KeyValue{
-			attribute.String("kind", f.Kind),
-			attribute.String("message", f.Message),
-			attribute.String("suggestion", f.Suggestion),
+			vocab.EventAttrKind.String(string(f.Kind)),
+			vocab.EventAttrMessage.String(f.Message),
+			vocab.EventAttrSuggestion.String(f.Suggestion),
 		}
 		if f.Table != "" {
-			attrs = append(attrs, attribute.String("table", f.Table))
+			attrs = append(attrs, vocab.EventAttrTable.String(f.Table))
 		}
 		if len(f.Columns) > 0 {
-			attrs = append(attrs, attribute.StringSlice("columns", f.Columns))
+			attrs = append(attrs, vocab.EventAttrColumns.StringSlice(f.Columns))
 		}
+		attrs = f.suggestion().AppendAttributes(attrs)
 		span.AddEvent(EventFinding, trace.WithAttributes(attrs...))
 	}
-	span.SetAttributes(AttrFindings.StringSlice(kinds))
+	attrs := []attribute.KeyValue{AttrFindings.StringSlice(kinds)}
+	for _, f := range findings {
+		if f.Suggestion == "" {
+			continue
+		}
+		attrs = append(attrs, vocab.AttrSuggestion.String(f.Suggestion))
+		if f.Table != "" && len(f.Columns) > 0 {
+			attrs = append(attrs, vocab.AttrIndexTable.String(f.Table), vocab.AttrIndexColumns.StringSlice(f.Columns))
+		}
+		attrs = f.suggestion().AppendAttributes(attrs)
+		if f.Verified && f.PlanWithIndex != "" {
+			attrs = append(attrs, vocab.AttrSuggestionPlan.String(f.PlanWithIndex))
+		}
+		break
+	}
+	span.SetAttributes(attrs...)
 }
 
 // errorClass names an explain failure without its message: driver errors
@@ -239,31 +259,31 @@ func addFindings(span trace.Span, findings []Finding) {
 func errorClass(err error) string {
 	switch {
 	case errors.Is(err, ErrUnsafe):
-		return "unsafe"
+		return vocab.ExplainErrorUnsafe
 	case errors.Is(err, ErrMissingArgs):
-		return "missing_args"
+		return vocab.ExplainErrorMissingArgs
 	case errors.Is(err, context.DeadlineExceeded):
-		return "timeout"
+		return vocab.ExplainErrorTimeout
 	case errors.Is(err, context.Canceled):
-		return "canceled"
+		return vocab.ExplainErrorCanceled
 	case errors.Is(err, ErrNoPlan):
-		return "no_plan"
+		return vocab.ExplainErrorNoPlan
 	case errors.Is(err, ErrUnknownDialect):
-		return "unknown_dialect"
+		return vocab.ExplainErrorUnknownDialect
 	case errors.Is(err, ErrTooLarge):
-		return "too_large"
+		return vocab.ExplainErrorTooLarge
 	case errors.Is(err, errNoConnector):
-		return "no_connector"
+		return vocab.ExplainErrorNoConnector
 	case errors.Is(err, errSQLiteNoFile):
-		return "no_file"
+		return vocab.ExplainErrorNoFile
 	case errors.Is(err, ErrInternal):
-		return "internal"
+		return vocab.ExplainErrorInternal
 	}
 	s := err.Error()
 	if strings.Contains(s, "context deadline exceeded") || strings.Contains(s, "canceling statement due to") {
-		return "timeout"
+		return vocab.ExplainErrorTimeout
 	}
-	return "driver_error"
+	return vocab.ExplainErrorDriver
 }
 
 func setError(span trace.Span, err error) {

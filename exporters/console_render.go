@@ -121,11 +121,13 @@ func formatMetrics(m spanMetrics) string {
 	return strings.Join(parts, " ")
 }
 
-// details are the lines under a span: findings with their fix, the error,
-// the plan of an EXPLAIN span.
+// details are the lines under a span: findings with their fix and where
+// the application ran the statement, the error, the plan of an EXPLAIN
+// span.
 func (r *renderer) details(it item) []string {
 	var lines []string
-	for _, f := range mergeFindings(it.nodes) {
+	loc := location(it.nodes)
+	for i, f := range mergeFindings(it.nodes) {
 		if f.kind != "" {
 			text := "⚠ " + oneLine(f.kind, maxNameRunes)
 			if f.note != "" {
@@ -136,12 +138,17 @@ func (r *renderer) details(it item) []string {
 			}
 			lines = append(lines, r.pal.finding(text))
 		}
+		indent := "  "
+		if f.kind == "" {
+			indent = ""
+		}
+		if i == 0 && loc != "" {
+			// Where the application ran the statement, once: it is the
+			// span's, not one finding's.
+			lines = append(lines, indent+r.pal.dim("at "+oneLine(loc, maxTextRunes)))
+		}
 		if f.suggestion != "" {
-			indent := "  "
-			if f.kind == "" {
-				indent = ""
-			}
-			lines = append(lines, indent+r.pal.suggestion("fix: "+oneLine(f.suggestion, maxTextRunes)))
+			lines = append(lines, indent+r.pal.suggestion(fixLabel(f.check)+oneLine(f.suggestion, maxTextRunes)))
 		}
 	}
 	failed, last := 0, ""
@@ -175,6 +182,41 @@ func (r *renderer) details(it item) []string {
 	return lines
 }
 
+// fixLabel introduces a suggestion, with what the planner said of an
+// index: "fix (verified by the planner, cost 1180 → 24): ", or
+// "fix (unverified): " when it was not asked or did not confirm it.
+func fixLabel(c planCheck) string {
+	switch {
+	case !c.known:
+		return "fix: "
+	case !c.verified:
+		return "fix (unverified): "
+	case c.costBefore > 0:
+		return "fix (verified by the planner, cost " + formatCost(c.costBefore) + " → " + formatCost(c.costAfter) + "): "
+	}
+	return "fix (verified by the planner): "
+}
+
+// formatCost prints a planner cost without decimals (they mean nothing at
+// this scale), except below 10.
+func formatCost(c float64) string {
+	if c < 10 {
+		return strconv.FormatFloat(c, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(c, 'f', 0, 64)
+}
+
+// location is where the application ran the statement of the last span of
+// the run that has one.
+func location(nodes []*node) string {
+	for i := len(nodes) - 1; i >= 0; i-- {
+		if l := nodes[i].view.location; l != "" {
+			return l
+		}
+	}
+	return ""
+}
+
 // shownFinding is a finding as printed: for a collapsed run, the last
 // occurrence of its kind, with a note on how many spans carried it.
 type shownFinding struct {
@@ -202,7 +244,7 @@ func mergeFindings(nodes []*node) []shownFinding {
 					out[i].message = prev.message
 				}
 				if f.suggestion == "" {
-					out[i].suggestion = prev.suggestion
+					out[i].suggestion, out[i].check = prev.suggestion, prev.check
 				}
 				continue
 			}

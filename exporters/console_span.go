@@ -1,6 +1,7 @@
 package exporters
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,6 +18,30 @@ import (
 // or only a kind listed in sqlsight.findings.
 type finding struct {
 	kind, message, suggestion string
+	check                     planCheck // of the suggestion
+}
+
+// planCheck is what the planner said about a suggested index: nothing
+// (known false: not an index suggestion, or telemetry without it),
+// unverified, or verified with the costs before and after.
+type planCheck struct {
+	known, verified       bool
+	costBefore, costAfter float64
+}
+
+// read takes kv when it is one of the sqlsight.suggestion.* attributes.
+func (c *planCheck) read(kv attribute.KeyValue) bool {
+	switch kv.Key {
+	case vocab.AttrSuggestionVerified:
+		c.known, c.verified = kv.Value.Type() == attribute.BOOL, kv.Value.AsBool()
+	case vocab.AttrSuggestionCostBefore:
+		c.costBefore = kv.Value.AsFloat64()
+	case vocab.AttrSuggestionCostAfter:
+		c.costAfter = kv.Value.AsFloat64()
+	default:
+		return false
+	}
+	return true
 }
 
 // spanView is what the tree shows of one span, read once from its
@@ -35,6 +60,9 @@ type spanView struct {
 	nPlusOneCount int64
 	findings      []finding
 	plan          string
+	// location is where the application ran the statement, from the
+	// code.* attributes sqltrace sets on spans with findings.
+	location string
 
 	failed    bool
 	errorText string
@@ -107,13 +135,18 @@ func viewOf(s sdktrace.ReadOnlySpan) spanView {
 	var (
 		kinds        []string
 		suggestion   string
+		check        planCheck
 		indexTable   string
 		indexColumns []string
 		errorType    string
 		dbSpan       bool
+		code         codeLocation
 	)
 	for _, kv := range s.Attributes() {
 		m := &v.metrics
+		if check.read(kv) || code.read(kv) {
+			continue
+		}
 		switch kv.Key {
 		case semconv.DBSystemNameKey, semconv.DBQueryTextKey, semconv.DBQuerySummaryKey:
 			dbSpan = true
@@ -147,7 +180,10 @@ func viewOf(s sdktrace.ReadOnlySpan) spanView {
 		}
 	}
 	v.statement = dbSpan && v.plan == "" && !strings.HasPrefix(v.name, vocab.SpanExplain+" ")
-	v.findings = findingsOf(s.Events(), kinds, suggestion, indexTable, indexColumns)
+	v.findings = findingsOf(s.Events(), kinds, finding{suggestion: suggestion, check: check}, indexTable, indexColumns)
+	if len(v.findings) > 0 {
+		v.location = code.String()
+	}
 
 	if st := s.Status(); st.Code == codes.Error || errorType != "" {
 		v.failed = true
@@ -164,9 +200,11 @@ func viewOf(s sdktrace.ReadOnlySpan) spanView {
 
 // findingsOf merges the finding events with the kinds listed in the
 // sqlsight.findings attribute (an event may be missing when events were
-// dropped by a span limit) and gives the span's own suggestion, or the
-// missing index, to a finding that has none.
-func findingsOf(events []sdktrace.Event, kinds []string, suggestion, indexTable string, indexColumns []string) []finding {
+// dropped by a span limit) and gives the span's own suggestion (fix: its
+// text and what the planner said of it), or the missing index, to a finding
+// that has none.
+func findingsOf(events []sdktrace.Event, kinds []string, fix finding, indexTable string, indexColumns []string) []finding {
+	suggestion := fix.suggestion
 	var out []finding
 	seen := make(map[string]bool, len(kinds))
 	for _, e := range events {
@@ -175,6 +213,9 @@ func findingsOf(events []sdktrace.Event, kinds []string, suggestion, indexTable 
 		}
 		var f finding
 		for _, kv := range e.Attributes {
+			if f.check.read(kv) {
+				continue
+			}
 			switch kv.Key {
 			case vocab.EventAttrKind:
 				f.kind = kv.Value.Emit()
@@ -201,6 +242,7 @@ func findingsOf(events []sdktrace.Event, kinds []string, suggestion, indexTable 
 		if len(indexColumns) > 0 {
 			suggestion += " (" + strings.Join(indexColumns, ", ") + ")"
 		}
+		fix.check = planCheck{}
 	}
 	if suggestion == "" {
 		return out
@@ -226,10 +268,63 @@ func findingsOf(events []sdktrace.Event, kinds []string, suggestion, indexTable 
 		}
 	}
 	if target >= 0 {
-		out[target].suggestion = suggestion
+		out[target].suggestion, out[target].check = suggestion, fix.check
 		return out
 	}
 	// A suggestion without any finding to attach to still deserves a line.
 	// It prints as a fix line alone: no kind.
-	return append(out, finding{suggestion: suggestion})
+	return append(out, finding{suggestion: suggestion, check: fix.check})
+}
+
+// codeLocation is read from the code.* attributes of a span.
+type codeLocation struct {
+	file, function string
+	line           int64
+}
+
+func (c *codeLocation) read(kv attribute.KeyValue) bool {
+	switch kv.Key {
+	case semconv.CodeFilePathKey:
+		c.file = kv.Value.Emit()
+	case semconv.CodeLineNumberKey:
+		c.line, _ = intValue(kv.Value)
+	case semconv.CodeFunctionNameKey:
+		c.function = kv.Value.Emit()
+	default:
+		return false
+	}
+	return true
+}
+
+// String is "dir/file.go:42 (pkg.Function)": the file's last two path
+// elements and the function without its import path, as sqltrace's
+// Location prints them; "" when the span has no location.
+func (c codeLocation) String() string {
+	if c.file == "" && c.function == "" {
+		return ""
+	}
+	s := lastElements(c.file, 2)
+	if c.line > 0 {
+		s += ":" + strconv.FormatInt(c.line, 10)
+	}
+	if c.function != "" {
+		f := lastElements(c.function, 1)
+		if s == "" {
+			return f
+		}
+		s += " (" + f + ")"
+	}
+	return s
+}
+
+// lastElements is the last n elements of a slash-separated path.
+func lastElements(p string, n int) string {
+	i := len(p)
+	for ; n > 0; n-- {
+		i = strings.LastIndexByte(p[:i], '/')
+		if i < 0 {
+			return p
+		}
+	}
+	return p[i+1:]
 }

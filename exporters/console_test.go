@@ -62,6 +62,14 @@ func findingEvent(kind, message, suggestion string) sdktrace.Event {
 	}}
 }
 
+// suggestionEvent is a finding event with what the planner said of its
+// suggested index.
+func suggestionEvent(kind, message, suggestion string, check ...attribute.KeyValue) sdktrace.Event {
+	e := findingEvent(kind, message, suggestion)
+	e.Attributes = append(e.Attributes, check...)
+	return e
+}
+
 func statement(driverMS float64, rows int) []attribute.KeyValue {
 	return []attribute.KeyValue{
 		semconv.DBSystemNameKey.String("sqlite"),
@@ -163,6 +171,63 @@ func TestConsoleTree(t *testing.T) {
 │      fix: one query with IN (...)
 └─ SELECT user  200µs  rows=1 driver=100µs
 = 22 statements · driver time 6.6ms · findings: n_plus_one · trace 03000000000000000000000000000001
+
+`,
+	}, {
+		name: "a finding shows where the application ran the statement",
+		build: func() []sdktrace.ReadOnlySpan {
+			s := newStubs(0x21)
+			for i := range 6 {
+				sp := s.add(uint16(10+i), 1, "SELECT label", float64(i), float64(i)+0.5,
+					append(statement(0.25, 1), vocab.AttrNPlusOneCount.Int(i+1))...)
+				if i >= 4 {
+					sp.Attributes = append(sp.Attributes, vocab.AttrFindings.StringSlice([]string{"n_plus_one"}),
+						semconv.CodeFilePath("/home/me/shop/store/review.go"), semconv.CodeLineNumber(42),
+						semconv.CodeFunctionName("example.com/shop/store.(*Store).Labels"))
+				}
+				if i == 4 {
+					sp.Events = []sdktrace.Event{findingEvent("n_plus_one", "ran 5 times", "one query with IN (...)")}
+				}
+			}
+			s.add(1, 0, "GET /reviews", 0, 10)
+			return s.spans.Snapshots()
+		},
+		want: `GET /reviews  10.0ms
+└─ SELECT label ×6  3.0ms total  rows=6 driver=1.5ms
+     ⚠ n_plus_one (6 executions, 2 of 6 flagged): ran 5 times
+       at store/review.go:42 (store.(*Store).Labels)
+       fix: one query with IN (...)
+= 6 statements · driver time 1.5ms · findings: n_plus_one · trace 21000000000000000000000000000001
+
+`,
+	}, {
+		name: "index suggestions say whether the planner verified them",
+		build: func() []sdktrace.ReadOnlySpan {
+			s := newStubs(0x22)
+			verified := s.add(2, 1, "SELECT review", 1, 3, append(statement(1.5, 5),
+				vocab.AttrFindings.StringSlice([]string{"unindexed_in"}))...)
+			verified.Events = []sdktrace.Event{suggestionEvent("unindexed_in", "IN lookup on review reads the whole table",
+				"CREATE INDEX CONCURRENTLY ix_review_n_review_id ON review (n_review_id)",
+				vocab.AttrSuggestionVerified.Bool(true), vocab.AttrSuggestionCostBefore.Float64(1180.5),
+				vocab.AttrSuggestionCostAfter.Float64(24.29), vocab.AttrIndexTableRows.Float64(50000))}
+			// A later execution carries the finding on the span only.
+			s.add(3, 1, "SELECT member", 4, 6, append(statement(1.5, 5),
+				vocab.AttrFindings.StringSlice([]string{"key_lookups"}),
+				vocab.AttrSuggestion.String("CREATE INDEX CONCURRENTLY ix_member_user_id ON member (user_id) INCLUDE (room_id)"),
+				vocab.AttrSuggestionVerified.Bool(false),
+				semconv.CodeFilePath("shop/chat.go"), semconv.CodeLineNumber(7), semconv.CodeFunctionName("shop.Rooms"))...)
+			s.add(1, 0, "job", 0, 10)
+			return s.spans.Snapshots()
+		},
+		want: `job  10.0ms
+├─ SELECT review  2.0ms  rows=5 driver=1.5ms
+│    ⚠ unindexed_in: IN lookup on review reads the whole table
+│      fix (verified by the planner, cost 1180 → 24): CREATE INDEX CONCURRENTLY ix_review_n_review_id ON review (n_review_id)
+└─ SELECT member  2.0ms  rows=5 driver=1.5ms
+     ⚠ key_lookups
+       at shop/chat.go:7 (shop.Rooms)
+       fix (unverified): CREATE INDEX CONCURRENTLY ix_member_user_id ON member (user_id) INCLUDE (room_id)
+= 2 statements · driver time 3.0ms · findings: key_lookups, unindexed_in · trace 22000000000000000000000000000001
 
 `,
 	}, {

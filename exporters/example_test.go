@@ -44,7 +44,9 @@ func ExampleNewConsole() {
 		Events: []sdktrace.Event{{Name: "sqlsight.finding", Attributes: []attribute.KeyValue{
 			attribute.String("kind", "unindexed_in"),
 			attribute.String("message", "IN lookup on review.n_review_id reads all 284113 rows"),
-			attribute.String("suggestion", "CREATE INDEX ix_review_n_review_id ON review (n_review_id)"),
+			attribute.String("suggestion", "ALTER TABLE review ADD INDEX ix_review_n_review_id (n_review_id), ALGORITHM=INPLACE, LOCK=NONE"),
+			// MySQL has no planner to ask about an index that does not exist.
+			attribute.Bool("sqlsight.suggestion.verified", false),
 		}}},
 	}}
 	for i := range 20 {
@@ -56,7 +58,11 @@ func ExampleNewConsole() {
 		}
 		var events []sdktrace.Event
 		if i+1 >= 5 {
-			attrs = append(attrs, attribute.StringSlice("sqlsight.findings", []string{"n_plus_one"}))
+			attrs = append(attrs, attribute.StringSlice("sqlsight.findings", []string{"n_plus_one"}),
+				// Where the application ran it.
+				attribute.String("code.file.path", "/src/shop/reviews/handler.go"),
+				attribute.Int("code.line.number", 58),
+				attribute.String("code.function.name", "example.com/shop/reviews.(*Handler).List"))
 			events = []sdktrace.Event{{Name: "sqlsight.finding", Attributes: []attribute.KeyValue{
 				attribute.String("kind", "n_plus_one"),
 				attribute.String("message", "SELECT label ran once per review"),
@@ -102,9 +108,10 @@ func ExampleNewConsole() {
 	// GET /reviews  112.4ms
 	// ├─ SELECT review  84.2ms  rows=5 driver=84.1ms cpu.user=80.1ms cpu.sys=3.2ms heap=1.2MiB
 	// │    ⚠ unindexed_in: IN lookup on review.n_review_id reads all 284113 rows
-	// │      fix: CREATE INDEX ix_review_n_review_id ON review (n_review_id)
+	// │      fix (unverified): ALTER TABLE review ADD INDEX ix_review_n_review_id (n_review_id), ALGORITHM=INPLACE, LOCK=NONE
 	// ├─ SELECT label ×20  12.0ms total  rows=20 driver=10.0ms
 	// │    ⚠ n_plus_one (20 executions, 16 of 20 flagged): SELECT label ran once per review
+	// │      at reviews/handler.go:58 (reviews.(*Handler).List)
 	// │      fix: fetch the labels in one query: WHERE review_id IN (...)
 	// └─ INSERT review_log  1.0ms
 	//      ✗ error: Duplicate entry '42' for key 'PRIMARY' (error.type 1062)

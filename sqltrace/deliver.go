@@ -11,16 +11,18 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/sqlsight/sqlsight/internal/vocab"
 )
 
-// Attribute keys and the event name of findings (see the README's table).
+// Attribute keys and the event name of findings (docs/TELEMETRY.md).
 const (
-	AttrFindings      = attribute.Key("sqlsight.findings")
-	AttrNPlusOneCount = attribute.Key("sqlsight.n_plus_one.count")
-	AttrIndexTable    = attribute.Key("sqlsight.index.table")
-	AttrIndexColumns  = attribute.Key("sqlsight.index.columns")
-	AttrSuggestion    = attribute.Key("sqlsight.suggestion")
-	EventFinding      = "sqlsight.finding"
+	AttrFindings      = vocab.AttrFindings
+	AttrNPlusOneCount = vocab.AttrNPlusOneCount
+	AttrIndexTable    = vocab.AttrIndexTable
+	AttrIndexColumns  = vocab.AttrIndexColumns
+	AttrSuggestion    = vocab.AttrSuggestion
+	EventFinding      = vocab.EventFinding
 )
 
 // FindingHandler receives each finding once per scope (parent span or
@@ -35,7 +37,7 @@ type FindingHandler func(ctx context.Context, f Finding)
 
 // findingsCounter creates the sqlsight.findings counter.
 func findingsCounter(m metric.Meter) metric.Int64Counter {
-	c, err := m.Int64Counter("sqlsight.findings", metric.WithUnit("{finding}"),
+	c, err := m.Int64Counter(vocab.MetricFindings, metric.WithUnit("{finding}"),
 		metric.WithDescription("Findings raised by sqlsight, by kind and db.query.summary."))
 	handle(err)
 	return c
@@ -48,7 +50,7 @@ func findingsCounter(m metric.Meter) metric.Int64Counter {
 // connection to the pool.
 func (inst *instrumentation) deliver(ctx context.Context, f Finding) {
 	inst.findings.Add(ctx, 1, metric.WithAttributes(
-		attribute.String("kind", string(f.Kind)), semconv.DBQuerySummary(f.Summary)))
+		vocab.MetricAttrKind.String(string(f.Kind)), semconv.DBQuerySummary(f.Summary)))
 	if h := inst.cfg.findingHandler; h != nil {
 		callHandler(ctx, h, f, &inst.cfg.findings.handlerPanicked)
 	}
@@ -100,18 +102,27 @@ func recoverCallback(what string, panicked *atomic.Bool) {
 	}
 }
 
-// findingEvent is the sqlsight.finding span event of f.
+// findingEvent is the sqlsight.finding span event of f, with the same
+// attributes as explain's.
 func findingEvent(f Finding) trace.EventOption {
-	return trace.WithAttributes(
-		attribute.String("kind", string(f.Kind)),
-		attribute.String("message", f.Message),
-		attribute.String("suggestion", f.Suggestion),
-	)
+	attrs := []attribute.KeyValue{
+		vocab.EventAttrKind.String(string(f.Kind)),
+		vocab.EventAttrMessage.String(f.Message),
+		vocab.EventAttrSuggestion.String(f.Suggestion),
+	}
+	if f.Table != "" {
+		attrs = append(attrs, vocab.EventAttrTable.String(f.Table))
+	}
+	if len(f.Columns) > 0 {
+		attrs = append(attrs, vocab.EventAttrColumns.StringSlice(f.Columns))
+	}
+	attrs = f.suggestion().AppendAttributes(attrs)
+	return trace.WithAttributes(attrs...)
 }
 
 // findingAttributes are the span attributes for the kinds an execution
-// carries; index attributes and the suggestion come from the first finding
-// that has them.
+// carries; index attributes and the suggestion (with whether the planner
+// verified it) come from the first finding that has them.
 func findingAttributes(attrs []attribute.KeyValue, kinds []Kind, findings []Finding) []attribute.KeyValue {
 	if len(kinds) == 0 {
 		return attrs
@@ -129,6 +140,7 @@ func findingAttributes(attrs []attribute.KeyValue, kinds []Kind, findings []Find
 		}
 		if !suggested && f.Suggestion != "" {
 			attrs = append(attrs, AttrSuggestion.String(f.Suggestion))
+			attrs = f.suggestion().AppendAttributes(attrs)
 			suggested = true
 		}
 		if !indexed && len(f.Columns) > 0 && f.Table != "" {

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/sqlsight/sqlsight/internal/sqlinfo"
+	"github.com/sqlsight/sqlsight/internal/vocab"
 )
 
 // Detector defaults.
@@ -95,7 +96,7 @@ type detection struct {
 	count    int       // executions of the fingerprint in the scope
 	inScope  bool
 	scope    scopeKey
-	explainR string // reason to hand the statement to EXPLAIN, if any
+	explainR vocab.Reason // reason to hand the statement to EXPLAIN, if any
 }
 
 // spanFindings are the findings whose attributes go on the span: plan
@@ -188,7 +189,7 @@ func (r *run) detect() detection {
 		if slow {
 			d.kinds = append(d.kinds, KindSlowQuery)
 			d.deliver = append(d.deliver, r.finding(KindSlowQuery, 1, true))
-			d.explainR = "slow"
+			d.explainR = vocab.ReasonSlow
 		}
 		r.locate(d.deliver)
 		return d
@@ -245,11 +246,11 @@ func (r *run) detect() detection {
 	}
 	switch {
 	case slow:
-		d.explainR = "slow"
+		d.explainR = vocab.ReasonSlow
 	case o.claimed.has(KindNPlusOne):
-		d.explainR = "n_plus_one"
+		d.explainR = vocab.ReasonNPlusOne
 	case o.claimed.has(KindRepeatedWrite) && info.Kind != sqlinfo.KindInsert:
-		d.explainR = "repeated_write"
+		d.explainR = vocab.ReasonRepeatedWrite
 	}
 	r.locate(d.deliver)
 	return d

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sqlsight/sqlsight/explain"
 	"github.com/sqlsight/sqlsight/internal/sqlinfo"
+	"github.com/sqlsight/sqlsight/internal/vocab"
 )
 
 // inLookupRecheck is how often a statement with an IN lookup is offered to
@@ -297,7 +298,7 @@ func (c *connector) planFindings(st *statement) (fs []Finding, pending bool) {
 // with IN (...) / = ANY(...) and has not been offered recently (or the
 // schema changed since). Catalog lookups are never offered for their IN
 // list. ctx carries the statement's span, the parent of the EXPLAIN span.
-func (r *run) maybeExplain(ctx context.Context, reason string) {
+func (r *run) maybeExplain(ctx context.Context, reason vocab.Reason) {
 	st := r.stmt
 	info := st.info
 	if r.err != nil || r.query == "" {
@@ -313,7 +314,7 @@ func (r *run) maybeExplain(ctx context.Context, reason string) {
 		if !st.explainAfter.CompareAndSwap(next, now+int64(inLookupRecheck)) {
 			return
 		}
-		reason = "in_lookup"
+		reason = vocab.ReasonInLookup
 	}
 	if reason == "" {
 		return
@@ -379,6 +380,9 @@ func (c *connector) onVerdict(ctx context.Context, span trace.Span, st explain.S
 	}
 	if span.IsRecording() {
 		span.SetAttributes(findingAttributes(nil, kinds, fs)...)
+		if p := verifiedPlan(fs); p != "" {
+			span.SetAttributes(vocab.AttrSuggestionPlan.String(p))
+		}
 		for _, f := range fs {
 			span.AddEvent(EventFinding, findingEvent(f))
 		}
@@ -414,7 +418,20 @@ func (c *connector) onVerdict(ctx context.Context, span trace.Span, st explain.S
 
 func planFinding(f explain.Finding, fingerprint, summary string) Finding {
 	return Finding{
-		Kind: Kind(f.Kind), Message: f.Message, Suggestion: f.Suggestion,
+		Kind: f.Kind, Message: f.Message, Suggestion: f.Suggestion,
 		Fingerprint: fingerprint, Summary: summary, Table: f.Table, Columns: f.Columns,
+		TableRows: f.TableRows, Verified: f.Verified, CostBefore: f.CostBefore, CostAfter: f.CostAfter,
+		PlanWithIndex: f.PlanWithIndex,
 	}
+}
+
+// verifiedPlan is the plan with the index of the first verified
+// suggestion: it goes on the EXPLAIN span only, next to the plan without.
+func verifiedPlan(fs []Finding) string {
+	for _, f := range fs {
+		if f.Verified && f.PlanWithIndex != "" {
+			return f.PlanWithIndex
+		}
+	}
+	return ""
 }

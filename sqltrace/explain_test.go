@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
 	"github.com/sqlsight/sqlsight/sqltrace"
 	"github.com/sqlsight/sqlsight/sqltrace/sqltracetest"
 )
@@ -50,6 +53,7 @@ func TestExplainThroughWrapper(t *testing.T) {
 	for _, s := range rec.Spans.Ended() {
 		if s.Name() == "EXPLAIN SELECT "+review {
 			explainSpan = true
+			checkFindingEvent(t, s, review, []string{"n_review_id"})
 			for _, q := range rec.Spans.Ended() {
 				if q.Name() == "SELECT "+review && q.SpanContext().SpanID() == s.Parent().SpanID() {
 					query = true
@@ -70,4 +74,32 @@ func TestExplainThroughWrapper(t *testing.T) {
 	if v, _ := attr(last, "sqlsight.index.table"); v.AsString() != review {
 		t.Errorf("sqlsight.index.table = %q", v.AsString())
 	}
+	// SQLite has no planner to ask about a hypothetical index.
+	if v, ok := attr(last, "sqlsight.suggestion.verified"); !ok || v.AsBool() {
+		t.Errorf("sqlsight.suggestion.verified = %v (present %v), want false", v.Emit(), ok)
+	}
+	if _, ok := attr(last, "sqlsight.suggestion.cost_before"); ok {
+		t.Error("a cost without the planner asked")
+	}
+}
+
+// checkFindingEvent fails unless the span's sqlsight.finding event names
+// the table and columns of the finding, as explain's own events do.
+func checkFindingEvent(t *testing.T, s sdktrace.ReadOnlySpan, table string, columns []string) {
+	t.Helper()
+	for _, e := range s.Events() {
+		if e.Name != sqltrace.EventFinding {
+			continue
+		}
+		got := map[attribute.Key]attribute.Value{}
+		for _, kv := range e.Attributes {
+			got[kv.Key] = kv.Value
+		}
+		if got["table"].AsString() != table || !slices.Equal(got["columns"].AsStringSlice(), columns) {
+			t.Errorf("finding event on %q: table %q columns %v, want %q %v", s.Name(),
+				got["table"].AsString(), got["columns"].AsStringSlice(), table, columns)
+		}
+		return
+	}
+	t.Errorf("no %s event on %q", sqltrace.EventFinding, s.Name())
 }

@@ -6,10 +6,12 @@ import (
 
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/sqlsight/sqlsight/internal/vocab"
 )
 
 // instrumentationName is the tracer and meter name.
-const instrumentationName = "github.com/sqlsight/sqlsight/sqltrace"
+const instrumentationName = vocab.ScopeSQLTrace
 
 // Version is the version of sqlsight reported as the instrumentation scope.
 const Version = "0.1.0"

@@ -8,6 +8,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+
+	"github.com/sqlsight/sqlsight/internal/vocab"
 )
 
 // durationBuckets are the boundaries the database conventions recommend
@@ -28,12 +30,12 @@ type instruments struct {
 func newInstruments(m metric.Meter) *instruments {
 	var err error
 	ins := &instruments{}
-	ins.duration, err = m.Float64Histogram("db.client.operation.duration",
+	ins.duration, err = m.Float64Histogram(vocab.MetricOperationDuration,
 		metric.WithUnit("s"),
 		metric.WithDescription("Duration of database client operations."),
 		metric.WithExplicitBucketBoundaries(durationBuckets...))
 	handle(err)
-	ins.rows, err = m.Int64Histogram("db.client.response.returned_rows",
+	ins.rows, err = m.Int64Histogram(vocab.MetricReturnedRows,
 		metric.WithUnit("{row}"),
 		metric.WithDescription("The actual number of records returned by the database operation."),
 		metric.WithExplicitBucketBoundaries(rowsBuckets...))
@@ -56,22 +58,22 @@ func handle(err error) {
 func RecordPoolMetrics(db *sql.DB, opts ...Option) (metric.Registration, error) {
 	cfg := newConfig(opts)
 	m := cfg.meterProvider.Meter(instrumentationName, metric.WithInstrumentationVersion(Version))
-	count, err := m.Int64ObservableUpDownCounter("db.client.connection.count", metric.WithUnit("{connection}"),
+	count, err := m.Int64ObservableUpDownCounter(vocab.MetricConnectionCount, metric.WithUnit("{connection}"),
 		metric.WithDescription("The number of connections that are currently in state described by the state attribute."))
 	if err != nil {
 		return nil, err
 	}
-	openMax, err := m.Int64ObservableUpDownCounter("db.client.connection.max", metric.WithUnit("{connection}"),
+	openMax, err := m.Int64ObservableUpDownCounter(vocab.MetricConnectionMax, metric.WithUnit("{connection}"),
 		metric.WithDescription("The maximum number of open connections allowed."))
 	if err != nil {
 		return nil, err
 	}
-	waits, err := m.Int64ObservableCounter("db.client.connection.wait_count", metric.WithUnit("{wait}"),
+	waits, err := m.Int64ObservableCounter(vocab.MetricConnectionWaits, metric.WithUnit("{wait}"),
 		metric.WithDescription("The total number of connections waited for."))
 	if err != nil {
 		return nil, err
 	}
-	waitTime, err := m.Float64ObservableCounter("db.client.connection.wait_time", metric.WithUnit("s"),
+	waitTime, err := m.Float64ObservableCounter(vocab.MetricConnectionWaitTime, metric.WithUnit("s"),
 		metric.WithDescription("The total time blocked waiting for a new connection."))
 	if err != nil {
 		return nil, err

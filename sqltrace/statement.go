@@ -9,16 +9,17 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 	"github.com/sqlsight/sqlsight/internal/sqlinfo"
+	"github.com/sqlsight/sqlsight/internal/vocab"
 )
 
-// Attribute keys of sqlsight's own telemetry (see the README's table).
+// Attribute keys of sqlsight's own telemetry (docs/TELEMETRY.md).
 const (
-	AttrFingerprint  = attribute.Key("sqlsight.query.fingerprint")
-	AttrDriverTimeMS = attribute.Key("sqlsight.driver_time_ms")
-	AttrRowsAffected = attribute.Key("sqlsight.rows_affected")
+	AttrFingerprint  = vocab.AttrFingerprint
+	AttrDriverTimeMS = vocab.AttrDriverTimeMS
+	AttrRowsAffected = vocab.AttrRowsAffected
 	// AttrConcurrentStatements is the number of traced statements in flight
 	// when this one started (itself included).
-	AttrConcurrentStatements = attribute.Key("sqlsight.concurrent_statements")
+	AttrConcurrentStatements = vocab.AttrConcurrentStatements
 )
 
 // statement is what a traced database knows about one query shape, built

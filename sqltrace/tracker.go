@@ -91,6 +91,8 @@ func kindBit(k Kind) kindSet {
 		return 1 << 6
 	case KindPartitionsNotPruned:
 		return 1 << 7
+	case KindKeyLookups:
+		return 1 << 8
 	}
 	return 1 << 15
 }

@@ -20,7 +20,7 @@ func TestQuickstartShowsEveryFinding(t *testing.T) {
 	text := out.String()
 	for _, want := range []string{
 		"POST /reviews/upsert", "upsert batch", "EXPLAIN SELECT review",
-		"unindexed_in", "fix: CREATE INDEX ix_review_n_review_id ON review (n_review_id)",
+		"unindexed_in", "fix (unverified): CREATE INDEX ix_review_n_review_id ON review (n_review_id)",
 		"n_plus_one", "repeated_write", "VALUES (...), (...)",
 		"cpu.user=", "heap=",
 	} {

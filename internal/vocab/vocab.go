@@ -67,6 +67,25 @@ const (
 	// suggests creating (string, string slice).
 	AttrIndexTable   = attribute.Key("sqlsight.index.table")
 	AttrIndexColumns = attribute.Key("sqlsight.index.columns")
+	// AttrIndexTableRows is the estimated row count of the table the
+	// suggested index is built on (float64): what building it reads.
+	AttrIndexTableRows = attribute.Key("sqlsight.index.table_rows")
+
+	// AttrSuggestionVerified says whether the planner checked the
+	// suggested index (bool, on index findings only: unindexed_in,
+	// full_scan, sort_without_index, key_lookups): true when PostgreSQL
+	// with hypopg planned the statement with the index hypothetically
+	// created and its estimated cost dropped enough; false otherwise.
+	AttrSuggestionVerified = attribute.Key("sqlsight.suggestion.verified")
+	// AttrSuggestionCostBefore and AttrSuggestionCostAfter are the
+	// planner's estimated total cost of the statement without and with the
+	// index (float64), when the planner was asked.
+	AttrSuggestionCostBefore = attribute.Key("sqlsight.suggestion.cost_before")
+	AttrSuggestionCostAfter  = attribute.Key("sqlsight.suggestion.cost_after")
+	// AttrSuggestionPlan is the plan with the hypothetical index, redacted
+	// like AttrExplainPlan (string, on the EXPLAIN span of a verified
+	// suggestion only).
+	AttrSuggestionPlan = attribute.Key("sqlsight.suggestion.plan")
 )
 
 // The finding span event and its attributes.
@@ -112,6 +131,9 @@ const (
 	// AttrExplainHookPanic is set ("recovered") when the findings hook
 	// panicked; the panic does not reach the application.
 	AttrExplainHookPanic = attribute.Key("sqlsight.explain.hook_panic")
+	// AttrExplainSkipReason says why the worker refused the statement (a
+	// SkipReason) when the EXPLAIN span ends as skipped.
+	AttrExplainSkipReason = attribute.Key("sqlsight.explain.skip_reason")
 )
 
 // Kind names a class of finding: the value of AttrFindings, EventAttrKind
@@ -119,7 +141,8 @@ const (
 type Kind string
 
 // The finding kinds. The first three come from counting executions in a
-// scope, slow_query from the driver time, the others from EXPLAIN plans.
+// scope, slow_query from the driver time, the others from EXPLAIN plans;
+// the last four suggest an index (SuggestsIndex).
 const (
 	KindNPlusOne            Kind = "n_plus_one"
 	KindRepeatedWrite       Kind = "repeated_write"
@@ -129,12 +152,14 @@ const (
 	KindFullScan            Kind = "full_scan"
 	KindSortWithoutIndex    Kind = "sort_without_index"
 	KindPartitionsNotPruned Kind = "partitions_not_pruned"
+	KindKeyLookups          Kind = "key_lookups"
 )
 
 // Kinds lists every finding kind, in the order above.
 var Kinds = [...]Kind{
 	KindNPlusOne, KindRepeatedWrite, KindDuplicateQuery, KindSlowQuery,
 	KindUnindexedIn, KindFullScan, KindSortWithoutIndex, KindPartitionsNotPruned,
+	KindKeyLookups,
 }
 
 // Reason says why a statement was handed to EXPLAIN: the value of
@@ -147,6 +172,30 @@ const (
 	ReasonRepeatedWrite Reason = "repeated_write" // a single-row UPDATE/DELETE ran in a loop
 	ReasonInLookup      Reason = "in_lookup"      // it looks rows up with IN (...) or = ANY(...)
 )
+
+// SkipReason says why a statement was not explained: the value of
+// AttrExplainSkipReason and of MetricAttrReason on
+// MetricExplainRequests{outcome="skipped"}. The set is closed, so that the
+// metric's cardinality is bounded.
+type SkipReason string
+
+const (
+	SkipMultipleStatements SkipReason = "multiple_statements" // the text holds (or may hold) more than one statement
+	SkipFunction           SkipReason = "function"            // it calls a function not known to be free of side effects and cost
+	SkipDDL                SkipReason = "ddl"                 // a schema change (CREATE, ALTER, DROP, ...)
+	SkipStatementKind      SkipReason = "statement_kind"      // neither SELECT, UPDATE, DELETE nor INSERT ... SELECT
+	SkipUnreadable         SkipReason = "unreadable"          // a text that cannot be read with certainty
+	SkipTooLarge           SkipReason = "too_large"           // text and arguments over the per-statement bound
+	SkipNoFile             SkipReason = "no_file"             // an SQLite database that is not a file (in memory)
+	SkipClosed             SkipReason = "closed"              // submitted after the sampler closed
+	SkipUnsafe             SkipReason = "unsafe"              // refused for another reason
+)
+
+// SkipReasons lists every skip reason, in the order above.
+var SkipReasons = [...]SkipReason{
+	SkipMultipleStatements, SkipFunction, SkipDDL, SkipStatementKind,
+	SkipUnreadable, SkipTooLarge, SkipNoFile, SkipClosed, SkipUnsafe,
+}
 
 // Outcome is what became of an EXPLAIN request: the value of
 // MetricAttrOutcome on MetricExplainRequests.
@@ -174,6 +223,7 @@ const (
 	ExplainErrorUnknownDialect = "unknown_dialect"
 	ExplainErrorTooLarge       = "too_large"
 	ExplainErrorNoConnector    = "no_connector"
+	ExplainErrorNoFile         = "no_file"
 	ExplainErrorInternal       = "internal"
 	ExplainErrorDriver         = "driver_error"
 )
@@ -189,6 +239,7 @@ const (
 
 	MetricAttrKind    = attribute.Key("kind")    // a Kind
 	MetricAttrOutcome = attribute.Key("outcome") // an Outcome
+	MetricAttrReason  = attribute.Key("reason")  // a SkipReason, with OutcomeSkipped only
 
 	// The database client metrics of the semantic conventions that
 	// sqltrace reports.

@@ -71,13 +71,15 @@ func declaredNames(t *testing.T) map[string]string {
 
 func TestListsComplete(t *testing.T) {
 	names := declaredNames(t)
-	kinds, outcomes := 0, 0
+	kinds, outcomes, skips := 0, 0, 0
 	for ident := range names {
 		switch {
 		case strings.HasPrefix(ident, "Kind"):
 			kinds++
 		case strings.HasPrefix(ident, "Outcome"):
 			outcomes++
+		case strings.HasPrefix(ident, "Skip"):
+			skips++
 		}
 	}
 	if kinds != len(Kinds) {
@@ -85,6 +87,9 @@ func TestListsComplete(t *testing.T) {
 	}
 	if outcomes != len(Outcomes) {
 		t.Errorf("%d Outcome constants, %d in Outcomes", outcomes, len(Outcomes))
+	}
+	if skips != len(SkipReasons) {
+		t.Errorf("%d Skip constants, %d in SkipReasons", skips, len(SkipReasons))
 	}
 	seen := map[Kind]bool{}
 	for _, k := range Kinds {
