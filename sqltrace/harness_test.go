@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/sqlsight/sqlsight/internal/testenv"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -33,14 +34,8 @@ type telemetry struct {
 }
 
 func newTelemetry(t testing.TB) *telemetry {
-	tel := &telemetry{spans: tracetest.NewSpanRecorder(), reader: sdkmetric.NewManualReader()}
-	tel.tp = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(tel.spans))
-	tel.mp = sdkmetric.NewMeterProvider(sdkmetric.WithReader(tel.reader))
-	t.Cleanup(func() {
-		_ = tel.tp.Shutdown(context.Background())
-		_ = tel.mp.Shutdown(context.Background())
-	})
-	return tel
+	e := testenv.NewTelemetry(t)
+	return &telemetry{spans: e.Spans, tp: e.TracerProvider, reader: e.Metrics, mp: e.MeterProvider}
 }
 
 func (tel *telemetry) options(extra ...sqltrace.Option) []sqltrace.Option {
