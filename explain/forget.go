@@ -16,8 +16,11 @@ func (s *Sampler) Forget(fingerprint string) {
 	sh.mu.Unlock()
 }
 
-// ForgetAll is Forget for every cached verdict.
+// ForgetAll is Forget for every cached verdict. It also forgets what the
+// catalog said about user-defined functions (a DDL statement may have
+// created one).
 func (s *Sampler) ForgetAll() {
+	s.userCode.forget()
 	for i := range s.cache.shards {
 		sh := &s.cache.shards[i]
 		sh.mu.Lock()

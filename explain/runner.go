@@ -16,6 +16,9 @@ type runOptions struct {
 	// explain's own was discarded after ANALYZE; nil: no look-ups then.
 	reconnect func(context.Context) (*sql.Conn, error)
 	pure      []string // functions the user declared pure
+	// userCode caches the PostgreSQL catalog's user-defined functions and
+	// operators; nil: read it for this call (Query).
+	userCode *userCodeCache
 }
 
 // explainOn explains one statement on conn, which must be a connection of
@@ -26,6 +29,15 @@ func explainOn(ctx context.Context, conn *sql.Conn, info serverInfo, st Statemen
 	ck, err := checkWith(d, st.Query, ro.pure)
 	if err != nil {
 		return nil, err
+	}
+	var uc *userCode
+	if d == PostgreSQL {
+		if uc, err = ro.userCode.get(ctx, conn); err != nil {
+			return nil, fmt.Errorf("%w: reading the user-defined functions: %w", ErrUnsafe, err)
+		}
+		if why := uc.reaches(ck.tokens, ro.pure); why != "" {
+			return nil, fmt.Errorf("%w: %w: %s", ErrUnsafe, errFunction, why)
+		}
 	}
 	args := bindArgs(st.Args)
 	generic := false
@@ -48,7 +60,7 @@ func explainOn(ctx context.Context, conn *sql.Conn, info serverInfo, st Statemen
 	var p *Plan
 	switch {
 	case d.isMySQLFamily():
-		p, err = explainMySQL(ctx, conn, d, ck.text, args, analyze)
+		p, err = explainMySQL(ctx, conn, d, ck.text, args, analyze, ck.class.analyzable())
 	case d == PostgreSQL:
 		p, err = explainPostgres(ctx, conn, ck.text, args, analyze, generic)
 	case d == SQLite:
@@ -61,6 +73,10 @@ func explainOn(ctx context.Context, conn *sql.Conn, info serverInfo, st Statemen
 		// state: an advisory lock or GET_LOCK taken by the statement, user
 		// variables, temporary tables. They end with the session, so the
 		// connection is closed now, whatever the outcome.
+		discardConn(conn)
+	} else if uc != nil && uc.stable && holdsAdvisoryLocks(ctx, conn) {
+		// A user function reached where no name shows (a view, a cast)
+		// took a session lock while planning: end the session.
 		discardConn(conn)
 	}
 	if err != nil {
@@ -103,21 +119,23 @@ func discardConn(conn *sql.Conn) {
 	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 }
 
-// withTx runs fn in a read-only transaction that is always rolled back when
-// readOnly is set (EXPLAIN ANALYZE executes the statement), directly on the
-// connection otherwise.
-func withTx(ctx context.Context, conn *sql.Conn, readOnly bool, fn func(q interface {
+// rolledBackTx runs fn in a transaction that is always rolled back,
+// read-only when readOnly is set. Plain EXPLAIN runs there too, not only
+// ANALYZE: planners evaluate functions (MariaDB stored functions,
+// PostgreSQL's immutable and stable ones, reached by a user overload,
+// operator or view the text cannot show), and the server refuses them any
+// write in a read-only transaction. MariaDB refuses EXPLAIN UPDATE/DELETE
+// in one (error 1792): those run in a read-write transaction whose
+// rollback undoes what a function wrote to a transactional table.
+func rolledBackTx(ctx context.Context, conn *sql.Conn, readOnly bool, fn func(q interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 	PrepareContext(context.Context, string) (*sql.Stmt, error)
 }) error) error {
-	if !readOnly {
-		return fn(conn)
-	}
-	tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback() //nolint:errcheck // nothing to keep: read-only
+	defer tx.Rollback() //nolint:errcheck // nothing to keep
 	return fn(tx)
 }
 

@@ -9,15 +9,16 @@ import (
 // explainMySQL runs EXPLAIN FORMAT=JSON (ANALYZE FORMAT=JSON on MariaDB
 // when asked) through a server-side prepared statement: the arguments travel
 // in the binary protocol, whatever interpolateParams says, and a prepared
-// statement can never hold a second statement. When the server does not
+// statement can never hold a second statement. It runs in a transaction
+// that is rolled back, read-only when readOnly is set (see rolledBackTx). When the server does not
 // accept FORMAT=JSON for the statement, the tabular EXPLAIN is read instead.
-func explainMySQL(ctx context.Context, conn *sql.Conn, d Dialect, text string, args []any, analyze bool) (*Plan, error) {
+func explainMySQL(ctx context.Context, conn *sql.Conn, d Dialect, text string, args []any, analyze, readOnly bool) (*Plan, error) {
 	prefix := "EXPLAIN FORMAT=JSON "
 	if analyze {
 		prefix = "ANALYZE FORMAT=JSON "
 	}
 	var data []byte
-	err := withTx(ctx, conn, analyze, func(q interface {
+	err := rolledBackTx(ctx, conn, readOnly, func(q interface {
 		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 		PrepareContext(context.Context, string) (*sql.Stmt, error)
 	}) error {
@@ -37,17 +38,28 @@ func explainMySQL(ctx context.Context, conn *sql.Conn, d Dialect, text string, a
 	if !isMySQLSyntaxError(err) {
 		return nil, err
 	}
-	stmt, err2 := conn.PrepareContext(ctx, "EXPLAIN "+text)
+	var cols []string
+	var rows [][]string
+	err2 := rolledBackTx(ctx, conn, readOnly, func(q interface {
+		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+		PrepareContext(context.Context, string) (*sql.Stmt, error)
+	}) error {
+		stmt, err := q.PrepareContext(ctx, "EXPLAIN "+text)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		rs, err := stmt.QueryContext(ctx, args...)
+		if err != nil {
+			return err
+		}
+		cols, rows, err = readTextRows(rs, maxPlanRows)
+		return err
+	})
 	if err2 != nil {
-		return nil, err // the JSON attempt's error says more
-	}
-	defer stmt.Close()
-	rs, err2 := stmt.QueryContext(ctx, args...)
-	if err2 != nil {
-		return nil, err2
-	}
-	cols, rows, err2 := readTextRows(rs, maxPlanRows)
-	if err2 != nil {
+		if isMySQLSyntaxError(err2) {
+			return nil, err // the JSON attempt's error says more
+		}
 		return nil, err2
 	}
 	return parseMySQLTabular(d, cols, rows)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"time"
 )
 
 // explainPostgres runs EXPLAIN (FORMAT JSON) through an explicitly prepared
@@ -32,7 +33,7 @@ func explainPostgres(ctx context.Context, conn *sql.Conn, text string, args []an
 		return explainPostgresGeneric(ctx, conn, q)
 	}
 	var data []byte
-	err := withTx(ctx, conn, analyze, func(tx interface {
+	err := rolledBackTx(ctx, conn, true, func(tx interface {
 		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 		PrepareContext(context.Context, string) (*sql.Stmt, error)
 	}) error {
@@ -257,20 +258,39 @@ func explainPostgresGeneric(ctx context.Context, conn *sql.Conn, q string) (*Pla
 	if err := stmt.Close(); err != nil {
 		return nil, err
 	}
-	out, handled, err := pgxSimpleQuery(ctx, conn, q)
-	if handled {
-		if err != nil {
-			return nil, err
-		}
-		return parseGenericPlan(out)
-	}
-	// lib/pq and drivers like it send a query without arguments over the
-	// simple protocol.
 	var data []byte
-	if err := conn.QueryRowContext(ctx, q).Scan(&data); err != nil {
+	err = simpleReadOnly(ctx, conn, func() error {
+		out, handled, err := pgxSimpleQuery(ctx, conn, q)
+		if handled {
+			data = out
+			return err
+		}
+		// lib/pq and drivers like it send a query without arguments over
+		// the simple protocol.
+		return conn.QueryRowContext(ctx, q).Scan(&data)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return parseGenericPlan(data)
+}
+
+// simpleReadOnly runs fn between BEGIN READ ONLY and ROLLBACK sent as
+// statements of their own: the generic plan is asked for over the simple
+// protocol (pgx through Raw), where a database/sql transaction cannot go.
+// A connection whose rollback fails is closed, so it never goes back to a
+// pool inside a transaction.
+func simpleReadOnly(ctx context.Context, conn *sql.Conn, fn func() error) error {
+	if _, err := conn.ExecContext(ctx, "BEGIN READ ONLY"); err != nil {
+		return err
+	}
+	err := fn()
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if _, rbErr := conn.ExecContext(rctx, "ROLLBACK"); rbErr != nil {
+		discardConn(conn)
+	}
+	return err
 }
 
 func parseGenericPlan(data []byte) (*Plan, error) {

@@ -28,7 +28,9 @@ type Sampler struct {
 	cache   *verdictCache
 	limiter *tokenBucket
 	parts   *partitionCache
-	jobs    chan job
+	// userCode caches PostgreSQL's user-defined functions and operators.
+	userCode *userCodeCache
+	jobs     chan job
 	// queued is the bytes the statements in jobs hold (Statement.size).
 	queued atomic.Int64
 
@@ -99,6 +101,7 @@ func New(connector driver.Connector, dialect Dialect, opts ...Option) *Sampler {
 		cache:     newVerdictCache(cfg.cacheSize, cfg.cacheBytes),
 		limiter:   newTokenBucket(cfg.rate, cfg.burst, nil),
 		parts:     newPartitionCache(1024, cfg.dedupeTTL),
+		userCode:  newUserCodeCache(),
 		jobs:      make(chan job, cfg.queueSize),
 		ctx:       ctx,
 		cancel:    cancel,
@@ -363,7 +366,7 @@ func (s *Sampler) explain(ctx context.Context, st Statement) (v Verdict, info se
 		return Verdict{Err: err}, info
 	}
 	defer conn.Close()
-	p, err := explainOn(ctx, conn, info, st, runOptions{analyze: s.cfg.analyze, partitions: s.parts, reconnect: db.Conn, pure: s.cfg.pureFunctions})
+	p, err := explainOn(ctx, conn, info, st, runOptions{analyze: s.cfg.analyze, partitions: s.parts, reconnect: db.Conn, pure: s.cfg.pureFunctions, userCode: s.userCode})
 	if info.dialect == SQLite {
 		releaseSQLiteConn(ctx, conn)
 	}

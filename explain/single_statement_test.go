@@ -198,7 +198,8 @@ func TestMySQLRunnerRunsOneStatement(t *testing.T) {
 		{`SELECT * FROM t WHERE v = "it's"; INSERT INTO log VALUES (1) -- '`, nil},
 	} {
 		for _, analyze := range []bool{false, true} {
-			if _, err := explainMySQL(ctx, conn, d, a.text, a.args, analyze && d == MariaDB); err == nil {
+			// Read-write: the prepared statement is the layer under test.
+			if _, err := explainMySQL(ctx, conn, d, a.text, a.args, analyze && d == MariaDB, false); err == nil {
 				t.Errorf("%q: explained, want a server error", a.text)
 			}
 			if n := countRows(t, app, "SELECT COUNT(*) FROM log"); n != 0 {
@@ -206,7 +207,7 @@ func TestMySQLRunnerRunsOneStatement(t *testing.T) {
 			}
 		}
 	}
-	if p, err := explainMySQL(ctx, conn, d, "SELECT * FROM t WHERE id IN (?, ?)", []any{int64(1), int64(2)}, false); err != nil || p.Root == nil {
+	if p, err := explainMySQL(ctx, conn, d, "SELECT * FROM t WHERE id IN (?, ?)", []any{int64(1), int64(2)}, false, true); err != nil || p.Root == nil {
 		t.Errorf("one statement: %v", err)
 	}
 }

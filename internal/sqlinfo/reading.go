@@ -225,3 +225,45 @@ func (r *Reading) SelectColumns() ([]ColumnRef, bool) {
 	}
 	return nil, false
 }
+
+// Names calls yield with every name the statement's code holds (tables,
+// columns, functions, keywords that can name a function), each part of a
+// qualified name on its own, lower-cased unless quoted in PostgreSQL. The
+// reader cannot tell PostgreSQL's attribute notation ((row).fn, t.fn, both
+// calls of fn) from a column, so a check for user functions looks at every
+// name.
+func (r *Reading) Names(yield func(name string) bool) {
+	for _, t := range r.toks {
+		switch t.typ {
+		case sqllexer.IDENT, sqllexer.FUNCTION, sqllexer.QUOTED_IDENT, sqllexer.KEYWORD, sqllexer.COMMAND,
+			sqllexer.BOOLEAN, sqllexer.NULL, sqllexer.PROC_INDICATOR, sqllexer.CTE_INDICATOR, sqllexer.ALIAS_INDICATOR,
+			sqllexer.UNKNOWN, sqllexer.ERROR:
+		default:
+			continue
+		}
+		for part := range strings.SplitSeq(t.value, ".") {
+			if n := len(part); n >= 2 && (part[0] == '"' || part[0] == '`') && part[n-1] == part[0] {
+				part = part[1 : n-1]
+				if r.d != PostgreSQL {
+					part = strings.ToLower(part)
+				}
+			} else {
+				part = strings.ToLower(strings.Trim(part, "\"`"))
+			}
+			if part != "" && !yield(part) {
+				return
+			}
+		}
+	}
+}
+
+// Operators calls yield with every operator token of the statement's code
+// as the lexer cut it (a run of operator characters may come as one token
+// or several).
+func (r *Reading) Operators(yield func(op string) bool) {
+	for _, t := range r.toks {
+		if t.typ == sqllexer.OPERATOR && !yield(t.value) {
+			return
+		}
+	}
+}
