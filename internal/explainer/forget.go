@@ -1,4 +1,4 @@
-package explain
+package explainer
 
 // Forget drops the verdict cached for a fingerprint, and the dedupe that
 // comes with it, so that the next Submit explains the statement afresh:

@@ -1,4 +1,4 @@
-package explain
+package explainer
 
 import (
 	"context"
@@ -10,7 +10,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// Defaults of the Sampler and the analysers.
+// Defaults of the Sampler and the analysers (explain's option docs state
+// them to users).
 const (
 	DefaultQueueSize    = 256
 	DefaultWorkers      = 1
@@ -38,9 +39,20 @@ type Option interface {
 	apply(*config)
 }
 
+// AnalyzeOption is an Option that changes what Analyze finds in a plan.
+type AnalyzeOption interface {
+	Option
+	analyzeOption()
+}
+
 type optionFunc func(*config)
 
 func (f optionFunc) apply(c *config) { f(c) }
+
+type analyzeOptionFunc func(*config)
+
+func (f analyzeOptionFunc) apply(c *config) { f(c) }
+func (analyzeOptionFunc) analyzeOption()    {}
 
 // config is built once by New or Analyze and read-only after.
 type config struct {
@@ -94,8 +106,7 @@ func newConfig(opts []Option) *config {
 	return c
 }
 
-// WithQueueSize sets how many statements may wait for a worker; Submit drops
-// (and counts) statements beyond it. Default DefaultQueueSize.
+// WithQueueSize is explain.WithQueueSize, documented there.
 func WithQueueSize(n int) Option {
 	return optionFunc(func(c *config) {
 		if n > 0 {
@@ -104,8 +115,7 @@ func WithQueueSize(n int) Option {
 	})
 }
 
-// WithWorkers sets the number of workers. They share a pool of at most two
-// connections. Default DefaultWorkers.
+// WithWorkers is explain.WithWorkers, documented there.
 func WithWorkers(n int) Option {
 	return optionFunc(func(c *config) {
 		if n > 0 {
@@ -114,9 +124,7 @@ func WithWorkers(n int) Option {
 	})
 }
 
-// WithRateLimit sets how many statements per second may be explained, with
-// bursts of up to burst (a burst below 1 means ceil(perSecond)). Values of
-// perSecond that are not positive are ignored. Default DefaultRateLimit.
+// WithRateLimit is explain.WithRateLimit, documented there.
 func WithRateLimit(perSecond float64, burst int) Option {
 	return optionFunc(func(c *config) {
 		if perSecond > 0 && !math.IsNaN(perSecond) {
@@ -126,8 +134,7 @@ func WithRateLimit(perSecond float64, burst int) Option {
 	})
 }
 
-// WithDedupeTTL sets how long a fingerprint's verdict (or failure) stands
-// before the statement may be explained again. Default DefaultDedupeTTL.
+// WithDedupeTTL is explain.WithDedupeTTL, documented there.
 func WithDedupeTTL(d time.Duration) Option {
 	return optionFunc(func(c *config) {
 		if d > 0 {
@@ -136,8 +143,7 @@ func WithDedupeTTL(d time.Duration) Option {
 	})
 }
 
-// WithTimeout bounds each EXPLAIN (and the catalog look-ups that go with it).
-// Default DefaultTimeout.
+// WithTimeout is explain.WithTimeout, documented there.
 func WithTimeout(d time.Duration) Option {
 	return optionFunc(func(c *config) {
 		if d > 0 {
@@ -146,8 +152,7 @@ func WithTimeout(d time.Duration) Option {
 	})
 }
 
-// WithCacheSize bounds the number of fingerprints whose verdicts are kept.
-// Default DefaultCacheSize.
+// WithCacheSize is explain.WithCacheSize, documented there.
 func WithCacheSize(n int) Option {
 	return optionFunc(func(c *config) {
 		if n > 0 {
@@ -156,10 +161,7 @@ func WithCacheSize(n int) Option {
 	})
 }
 
-// WithCacheBytes bounds the bytes the cached verdicts hold, counted by
-// what they reach (plan tree, texts, findings). A verdict larger than an
-// eighth of a cache shard's share is kept without its plan tree and raw
-// output. Default DefaultCacheBytes.
+// WithCacheBytes is explain.WithCacheBytes, documented there.
 func WithCacheBytes(n int) Option {
 	return optionFunc(func(c *config) {
 		if n > 0 {
@@ -168,10 +170,7 @@ func WithCacheBytes(n int) Option {
 	})
 }
 
-// WithMaxQueueBytes bounds the bytes the statements waiting for a worker
-// hold in all, counting arguments by what they reach (an 8 MB []int64
-// counts 8 MB); Submit drops (and counts) statements beyond it. Default
-// DefaultMaxQueueBytes.
+// WithMaxQueueBytes is explain.WithMaxQueueBytes, documented there.
 func WithMaxQueueBytes(n int) Option {
 	return optionFunc(func(c *config) {
 		if n > 0 {
@@ -180,50 +179,26 @@ func WithMaxQueueBytes(n int) Option {
 	})
 }
 
-// WithAnalyze makes the Sampler run the statement itself, to read actual
-// row counts and timings: EXPLAIN (ANALYZE, FORMAT JSON) on PostgreSQL,
-// ANALYZE FORMAT=JSON on MariaDB. ANALYZE executes the statement: turn it on
-// knowingly. Exactly this runs, on a connection of the Sampler's own pool:
-//
-//  1. BEGIN a READ ONLY transaction (database/sql's TxOptions.ReadOnly).
-//  2. Prepare the EXPLAIN ANALYZE text (one statement: the server refuses a
-//     second) and execute it with the statement's original arguments bound.
-//  3. ROLLBACK, whatever happened.
-//  4. Close the connection: what a rollback does not undo ends with the
-//     session (advisory locks, GET_LOCK, user variables, temporary tables).
-//     The catalog look-ups that follow use another connection.
-//
-// Only statements that every other rule lets EXPLAIN run and that the
-// classification calls analyzable are analyzed: a SELECT (or WITH ... SELECT)
-// that modifies nothing, with no INTO (a table, MySQL OUTFILE, DUMPFILE or
-// variables), no FOR UPDATE/SHARE or other locking read, and calling only
-// functions on the allow-list of side-effect-free built-ins. Everything else
-// (UPDATE, DELETE, INSERT ... SELECT), MySQL, SQLite and PostgreSQL generic
-// plans are explained without ANALYZE. A function with effects outside the
-// database that the allow-list was widened to accept is run by ANALYZE.
+// WithAnalyze is explain.WithAnalyze, documented there.
 func WithAnalyze() Option {
 	return optionFunc(func(c *config) { c.analyze = true })
 }
 
-// WithRawPlans keeps the literal values in plans (conditions, sort keys and
-// Plan.Raw). By default they are redacted before a plan leaves the worker.
+// WithRawPlans is explain.WithRawPlans, documented there.
 func WithRawPlans() Option {
 	return optionFunc(func(c *config) { c.rawPlans = true })
 }
 
-// WithFullScanRows sets the row estimate from which a full scan is reported
-// (and a sort without index, where rows are known). Default
-// DefaultFullScanRows.
-func WithFullScanRows(rows float64) Option {
-	return optionFunc(func(c *config) {
+// WithFullScanRows is explain.WithFullScanRows, documented there.
+func WithFullScanRows(rows float64) AnalyzeOption {
+	return analyzeOptionFunc(func(c *config) {
 		if rows >= 0 {
 			c.fullScanRows = rows
 		}
 	})
 }
 
-// WithMaxPlanBytes bounds the size of the sqlsight.explain.plan attribute.
-// Default DefaultMaxPlanBytes.
+// WithMaxPlanBytes is explain.WithMaxPlanBytes, documented there.
 func WithMaxPlanBytes(n int) Option {
 	return optionFunc(func(c *config) {
 		if n > 0 {

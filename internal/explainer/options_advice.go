@@ -1,8 +1,8 @@
-package explain
+package explainer
 
 // Options of index advice: key lookups and the hypopg check.
 
-// Defaults of index advice.
+// Defaults of index advice (explain's option docs state them to users).
 const (
 	// DefaultKeyLookupRows is the row estimate from which an index read that
 	// fetches rows from the table is reported as key_lookups.
@@ -37,12 +37,9 @@ func (c *config) minCostDrop() float64 {
 	return c.advice.minCostDrop
 }
 
-// WithKeyLookupRows sets the row estimate from which an index read that
-// fetches each row from the table (PostgreSQL Index Scan or Bitmap Heap
-// Scan, MySQL index access without "Using index") is reported as
-// key_lookups. Default DefaultKeyLookupRows.
-func WithKeyLookupRows(rows float64) Option {
-	return optionFunc(func(c *config) {
+// WithKeyLookupRows is explain.WithKeyLookupRows, documented there.
+func WithKeyLookupRows(rows float64) AnalyzeOption {
+	return analyzeOptionFunc(func(c *config) {
 		switch {
 		case rows > 0:
 			c.advice.keyLookupRows = rows
@@ -52,11 +49,7 @@ func WithKeyLookupRows(rows float64) Option {
 	})
 }
 
-// WithSuggestionMinCostDrop sets the share (0 < share ≤ 1) of the
-// statement's estimated cost a suggested index must save, as the planner
-// sees it with the index created hypothetically (PostgreSQL with the hypopg
-// extension), for the suggestion to be kept and marked verified. Default
-// DefaultSuggestionMinCostDrop (50 %).
+// WithSuggestionMinCostDrop is explain.WithSuggestionMinCostDrop, documented there.
 func WithSuggestionMinCostDrop(share float64) Option {
 	return optionFunc(func(c *config) {
 		if share > 0 && share <= 1 {

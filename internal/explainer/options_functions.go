@@ -1,4 +1,4 @@
-package explain
+package explainer
 
 // WithPureFunctions declares functions free of side effects and of costs
 // beyond the statement's own, so that statements calling them are
