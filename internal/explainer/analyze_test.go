@@ -150,8 +150,8 @@ func TestAnalyzeFixtures(t *testing.T) {
 			want:    []Kind{KindUnindexedIn, KindSortWithoutIndex},
 		},
 		{
-			name:    "PostgreSQL seed read: every partition appended",
-			fixture: "postgres_seed_merge_append.json",
+			name:    "PostgreSQL partitioned table read by log_date: every partition appended",
+			fixture: "postgres_partitions_merge_append.json",
 			query:   "SELECT * FROM document_log WHERE log_date BETWEEN $1 AND $2 ORDER BY log_date DESC LIMIT 200",
 			setup: func(p *Plan) {
 				parts := map[string]partitionInfo{}

@@ -105,7 +105,7 @@ func BenchmarkParse(b *testing.B) {
 		}
 		return data
 	}
-	my, pg := read("mysql8_group_join.json"), read("postgres_seed_merge_append.json")
+	my, pg := read("mysql8_group_join.json"), read("postgres_partitions_merge_append.json")
 	b.Run("mysql-json", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {

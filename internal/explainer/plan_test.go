@@ -103,7 +103,7 @@ func TestParsePlans(t *testing.T) {
 }
 
 func TestParsePostgresPartitions(t *testing.T) {
-	p := loadPlan(t, "postgres_seed_merge_append.json")
+	p := loadPlan(t, "postgres_partitions_merge_append.json")
 	parts := map[string]partitionInfo{}
 	for _, m := range []string{"01", "02", "03", "04", "05", "06", "07", "08"} {
 		parts["document_log_2023_"+m] = partitionInfo{root: "document_log", key: "partition_date", total: 8}
@@ -145,7 +145,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestRenderRedactsAndTruncates(t *testing.T) {
-	p := loadPlan(t, "postgres_seed_merge_append.json")
+	p := loadPlan(t, "postgres_partitions_merge_append.json")
 	text := p.render(true)
 	if strings.Contains(text, "1687618800000") || !strings.Contains(text, "log_date < ?::bigint") {
 		t.Errorf("literals not redacted:\n%s", text)
