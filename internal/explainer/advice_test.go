@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/sqlsight/sqlsight/internal/testenv"
 	"github.com/sqlsight/sqlsight/internal/vocab"
 )
 
@@ -34,13 +35,13 @@ type pgServer struct {
 func postgresServers(t *testing.T) []pgServer {
 	t.Helper()
 	var out []pgServer
-	for _, env := range []string{postgresEnv, postgres17Env} {
+	for _, env := range []string{testenv.EnvPostgresDSN, postgres17Env} {
 		if dsn := os.Getenv(env); dsn != "" {
 			out = append(out, pgServer{name: env, dsn: dsn})
 		}
 	}
 	if len(out) == 0 {
-		t.Skipf("set %s (and %s) to run against PostgreSQL", postgresEnv, postgres17Env)
+		t.Skipf("set %s (and %s) to run against PostgreSQL", testenv.EnvPostgresDSN, postgres17Env)
 	}
 	return out
 }
@@ -130,7 +131,7 @@ func startWriter(t *testing.T, db *sql.DB, insert string, arg func(i int) []any)
 			w.mu.Unlock()
 		}
 	}()
-	waitFor(t, "the writer's first write", func() bool { return w.completed(time.Time{}, time.Now().Add(time.Hour)) > 0 })
+	testenv.WaitFor(t, 15*time.Second, func() bool { return w.completed(time.Time{}, time.Now().Add(time.Hour)) > 0 }) // the writer's first write
 	return w
 }
 
@@ -203,7 +204,7 @@ func TestOnlineDDLUnderWrites(t *testing.T) {
 	arg := func(i int) []any { return []any{rows + i, "written during the build"} }
 
 	t.Run("MariaDB", func(t *testing.T) {
-		_, db := newMySQL(t, mysqlDSN(t), nil)
+		_, db := newMySQL(t, testenv.MySQLDSN(t), nil)
 		mustExec(t, db, "DROP TABLE IF EXISTS adv_ddl")
 		mustExec(t, db, "CREATE TABLE adv_ddl (id BIGINT PRIMARY KEY AUTO_INCREMENT, user_id BIGINT NOT NULL, note VARCHAR(64) NOT NULL) ENGINE=InnoDB")
 		t.Cleanup(func() { mustExec(t, db, "DROP TABLE IF EXISTS adv_ddl") })
@@ -432,11 +433,11 @@ func allServers(t *testing.T) []advServer {
 	t.Helper()
 	var out []advServer
 	qmark := func(int) string { return "?" }
-	if os.Getenv(mysqlEnv) != "" {
-		_, db := newMySQL(t, os.Getenv(mysqlEnv), nil)
+	if os.Getenv(testenv.EnvMySQLDSN) != "" {
+		_, db := newMySQL(t, os.Getenv(testenv.EnvMySQLDSN), nil)
 		out = append(out, advServer{"MariaDB", MariaDB, db, qmark})
 	}
-	for _, env := range []string{postgresEnv, postgres17Env} {
+	for _, env := range []string{testenv.EnvPostgresDSN, postgres17Env} {
 		if dsn := os.Getenv(env); dsn != "" {
 			_, db := openPostgres(t, dsn)
 			out = append(out, advServer{"PostgreSQL " + env, PostgreSQL, db, func(i int) string { return fmt.Sprintf("$%d", i) }})
@@ -560,7 +561,7 @@ func TestKeyLookupsScenario5(t *testing.T) {
 		want  string
 	}
 	var targets []target
-	if dsn := os.Getenv(mysqlEnv); dsn != "" {
+	if dsn := os.Getenv(testenv.EnvMySQLDSN); dsn != "" {
 		_, db := newMySQL(t, dsn, nil)
 		targets = append(targets, target{"MariaDB", MariaDB, db, "SELECT room_id, unread FROM adv_chat_member WHERE user_id = ?",
 			"ALTER TABLE adv_chat_member ADD INDEX ix_adv_chat_member_user_id_room_id_unread (user_id, room_id, unread), ALGORITHM=INPLACE, LOCK=NONE"})
@@ -625,7 +626,7 @@ func TestKeyLookupsScenario5(t *testing.T) {
 // goes on without) when the server has no hypopg to install.
 func hypopgDB(t *testing.T) *sql.DB {
 	t.Helper()
-	dsn := os.Getenv(postgresEnv)
+	dsn := os.Getenv(testenv.EnvPostgresDSN)
 	if dsn == "" {
 		return nil
 	}
@@ -762,7 +763,7 @@ func TestHypoPGSampler(t *testing.T) {
 		if f.Verified != wantVerified || !strings.HasPrefix(f.Suggestion, "CREATE INDEX CONCURRENTLY") {
 			t.Errorf("verified %v, want %v: %+v", f.Verified, wantVerified, f)
 		}
-		waitFor(t, "the EXPLAIN span", func() bool { return len(tel.explainSpans()) == 1 })
+		testenv.WaitFor(t, 15*time.Second, func() bool { return len(tel.explainSpans()) == 1 }) // the EXPLAIN span
 		checkSuggestionTelemetry(t, tel.explainSpans()[0], wantVerified)
 	}
 	t.Run("with hypopg", func(t *testing.T) {
@@ -771,7 +772,7 @@ func TestHypoPGSampler(t *testing.T) {
 			t.Skip("no hypopg")
 		}
 		seedHypoReview(t, db)
-		cfg, _ := pgx.ParseConfig(os.Getenv(postgresEnv))
+		cfg, _ := pgx.ParseConfig(os.Getenv(testenv.EnvPostgresDSN))
 		cfg.Database += "_hypopg"
 		run(t, stdlib.GetConnector(*cfg), true)
 	})
@@ -887,7 +888,7 @@ func TestGenericPlanOnNewerPostgres(t *testing.T) {
 // table and column of the lookup.
 func TestMariaDBLargeInList(t *testing.T) {
 	checkLeaks(t)
-	_, db := newMySQL(t, mysqlDSN(t), nil)
+	_, db := newMySQL(t, testenv.MySQLDSN(t), nil)
 	mustExec(t, db, "DROP TABLE IF EXISTS adv_in")
 	t.Cleanup(func() { mustExec(t, db, "DROP TABLE IF EXISTS adv_in") })
 	mustExec(t, db, "CREATE TABLE adv_in (id BIGINT PRIMARY KEY, indexed_id BIGINT NOT NULL, plain_id BIGINT NOT NULL, KEY adv_in_indexed (indexed_id))")

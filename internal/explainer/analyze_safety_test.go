@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/sqlsight/sqlsight/internal/testenv"
 )
 
 // WithAnalyze executes the statement, in a read-only transaction that is
@@ -102,7 +104,7 @@ func TestAnalyzeKillsNoSessionPostgres(t *testing.T) {
 
 func TestAnalyzeLeavesNoLockMariaDB(t *testing.T) {
 	checkLeaks(t)
-	c, app := newMySQL(t, mysqlDSN(t), nil)
+	c, app := newMySQL(t, testenv.MySQLDSN(t), nil)
 	s := New(c, MariaDB, WithAnalyze(), WithRateLimit(100, 100), WithPureFunctions("get_lock"))
 	defer s.Close()
 	mustAnalyze(t, s, Statement{Query: "SELECT GET_LOCK('xsafe_analyze', 0)", Fingerprint: "get_lock"})
@@ -132,7 +134,7 @@ func TestAnalyzeLeavesNoLockMariaDB(t *testing.T) {
 
 func TestAnalyzeWritesNoFileMariaDB(t *testing.T) {
 	checkLeaks(t)
-	c, app := newMySQL(t, mysqlDSN(t), nil)
+	c, app := newMySQL(t, testenv.MySQLDSN(t), nil)
 	mustExec(t, app, "DROP TABLE IF EXISTS ex_outfile")
 	mustExec(t, app, "CREATE TABLE ex_outfile (id INT PRIMARY KEY)")
 	mustExec(t, app, "INSERT INTO ex_outfile VALUES (1), (2)")

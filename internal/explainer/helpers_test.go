@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -13,6 +12,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"modernc.org/sqlite"
+
+	"github.com/sqlsight/sqlsight/internal/testenv"
 )
 
 // sqliteConnector opens modernc.org/sqlite connections to one DSN: the
@@ -34,21 +35,6 @@ func newSQLite(t testing.TB) (driver.Connector, *sql.DB) {
 	db := sql.OpenDB(c)
 	t.Cleanup(func() { db.Close() })
 	return c, db
-}
-
-const (
-	mysqlEnv    = "SQLSIGHT_MYSQL_DSN"
-	postgresEnv = "SQLSIGHT_POSTGRES_DSN"
-)
-
-// mysqlDSN returns the MariaDB/MySQL DSN of the test environment, or skips.
-func mysqlDSN(t testing.TB) string {
-	t.Helper()
-	dsn := os.Getenv(mysqlEnv)
-	if dsn == "" {
-		t.Skipf("set %s to run against MariaDB/MySQL, e.g. %s='root@tcp(127.0.0.1:3306)/test'", mysqlEnv, mysqlEnv)
-	}
-	return dsn
 }
 
 // newMySQL returns an unwrapped connector and an application pool for dsn
@@ -79,11 +65,7 @@ func newMySQL(t testing.TB, dsn string, tweak func(*mysql.Config)) (driver.Conne
 // newPostgres returns an unwrapped pgx connector and an application pool.
 func newPostgres(t testing.TB) (driver.Connector, *sql.DB) {
 	t.Helper()
-	dsn := os.Getenv(postgresEnv)
-	if dsn == "" {
-		t.Skipf("set %s to run against PostgreSQL, e.g. %s='postgres://postgres@127.0.0.1:5432/test?sslmode=disable'", postgresEnv, postgresEnv)
-	}
-	cfg, err := pgx.ParseConfig(dsn)
+	cfg, err := pgx.ParseConfig(testenv.PostgresDSN(t))
 	if err != nil {
 		t.Fatalf("ParseConfig: %v", err)
 	}
@@ -114,18 +96,6 @@ func countRows(t testing.TB, db *sql.DB, q string, args ...any) int {
 		t.Fatalf("%s: %v", q, err)
 	}
 	return n
-}
-
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 func findingKinds(fs []Finding) []Kind {

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+
+	"github.com/sqlsight/sqlsight/internal/testenv"
 )
 
 const exReviewRows = 50000
@@ -17,7 +19,7 @@ const exReviewRows = 50000
 // n_review_id: the missing index an IN lookup needs.
 func seedMariaDBReview(t *testing.T) (driver.Connector, func(string)) {
 	t.Helper()
-	c, db := newMySQL(t, mysqlDSN(t), nil)
+	c, db := newMySQL(t, testenv.MySQLDSN(t), nil)
 	mustExec(t, db, "DROP TABLE IF EXISTS ex_review")
 	mustExec(t, db, `CREATE TABLE ex_review (
 		reid BIGINT PRIMARY KEY AUTO_INCREMENT,
@@ -88,7 +90,7 @@ func TestMariaDBUnindexedIn(t *testing.T) {
 		if !s.Submit(ctx, Statement{Query: q, Args: args, Fingerprint: fp}) {
 			t.Fatalf("re-Submit refused %q", q)
 		}
-		waitFor(t, "re-explain", func() bool { return s.Stats().Done > done })
+		testenv.WaitFor(t, 15*time.Second, func() bool { return s.Stats().Done > done }) // re-explain
 		v, _ := s.Cached(fp)
 		if v.Err != nil || len(v.Findings) != 0 { // ...and the same shape is no longer flagged
 			t.Fatalf("%s after the index: err %v findings %+v\n%s", q, v.Err, v.Findings, v.Plan.Text)
@@ -102,7 +104,7 @@ func TestMariaDBUnindexedIn(t *testing.T) {
 func TestMariaDBBinaryProtocol(t *testing.T) {
 	// Even with interpolateParams on, explain sends the arguments through a
 	// server-side prepared statement, never spliced into the text.
-	_, db := newMySQL(t, mysqlDSN(t), func(c *mysql.Config) { c.InterpolateParams = true })
+	_, db := newMySQL(t, testenv.MySQLDSN(t), func(c *mysql.Config) { c.InterpolateParams = true })
 	db.SetMaxOpenConns(1)
 	mustExec(t, db, "DROP TABLE IF EXISTS ex_bin")
 	mustExec(t, db, "CREATE TABLE ex_bin (id INT PRIMARY KEY, v VARCHAR(10))")
@@ -133,7 +135,7 @@ func TestMariaDBBinaryProtocol(t *testing.T) {
 
 func TestMariaDBMultiStatementsNeverRun(t *testing.T) {
 	checkLeaks(t)
-	c, db := newMySQL(t, mysqlDSN(t), func(c *mysql.Config) { c.MultiStatements = true })
+	c, db := newMySQL(t, testenv.MySQLDSN(t), func(c *mysql.Config) { c.MultiStatements = true })
 	mustExec(t, db, "DROP TABLE IF EXISTS ex_ms")
 	mustExec(t, db, "CREATE TABLE ex_ms (id INT PRIMARY KEY)")
 	mustExec(t, db, "INSERT INTO ex_ms VALUES (1), (2), (3)")
@@ -172,7 +174,7 @@ func TestMariaDBMultiStatementsNeverRun(t *testing.T) {
 }
 
 func TestMariaDBDDLNeverExplained(t *testing.T) {
-	c, db := newMySQL(t, mysqlDSN(t), func(c *mysql.Config) { c.MultiStatements = true })
+	c, db := newMySQL(t, testenv.MySQLDSN(t), func(c *mysql.Config) { c.MultiStatements = true })
 	mustExec(t, db, "DROP TABLE IF EXISTS ex_ddl")
 	mustExec(t, db, "CREATE TABLE ex_ddl (id INT PRIMARY KEY, v INT)")
 	defer mustExec(t, db, "DROP TABLE IF EXISTS ex_ddl")
@@ -210,7 +212,7 @@ func TestMariaDBDDLNeverExplained(t *testing.T) {
 
 func TestMariaDBNeverInApplicationTransaction(t *testing.T) {
 	checkLeaks(t)
-	c, db := newMySQL(t, mysqlDSN(t), nil)
+	c, db := newMySQL(t, testenv.MySQLDSN(t), nil)
 	mustExec(t, db, "DROP TABLE IF EXISTS ex_lock")
 	mustExec(t, db, "CREATE TABLE ex_lock (id INT PRIMARY KEY, v INT)")
 	mustExec(t, db, "INSERT INTO ex_lock VALUES (1, 1), (2, 2)")
@@ -252,7 +254,7 @@ func TestMariaDBNeverInApplicationTransaction(t *testing.T) {
 }
 
 func TestMariaDBPartitions(t *testing.T) {
-	_, db := newMySQL(t, mysqlDSN(t), nil)
+	_, db := newMySQL(t, testenv.MySQLDSN(t), nil)
 	mustExec(t, db, "DROP TABLE IF EXISTS ex_mdoc_log")
 	mustExec(t, db, `CREATE TABLE ex_mdoc_log (
 		id BIGINT NOT NULL,
@@ -292,7 +294,7 @@ func TestMariaDBPartitions(t *testing.T) {
 }
 
 func TestMariaDBAnalyzeOnlySelects(t *testing.T) {
-	c, db := newMySQL(t, mysqlDSN(t), nil)
+	c, db := newMySQL(t, testenv.MySQLDSN(t), nil)
 	mustExec(t, db, "DROP TABLE IF EXISTS ex_an")
 	mustExec(t, db, "CREATE TABLE ex_an (id INT PRIMARY KEY, v INT)")
 	mustExec(t, db, "INSERT INTO ex_an SELECT seq, 0 FROM seq_1_to_100")
@@ -317,7 +319,7 @@ func TestMariaDBAnalyzeOnlySelects(t *testing.T) {
 }
 
 func TestMariaDBRawPlans(t *testing.T) {
-	c, db := newMySQL(t, mysqlDSN(t), nil)
+	c, db := newMySQL(t, testenv.MySQLDSN(t), nil)
 	mustExec(t, db, "DROP TABLE IF EXISTS ex_raw")
 	mustExec(t, db, "CREATE TABLE ex_raw (id INT PRIMARY KEY, v INT)")
 	defer mustExec(t, db, "DROP TABLE IF EXISTS ex_raw")

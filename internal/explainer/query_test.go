@@ -8,11 +8,14 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/stdlib"
 	"go.opentelemetry.io/otel/trace"
 	"modernc.org/sqlite"
+
+	"github.com/sqlsight/sqlsight/internal/testenv"
 )
 
 func TestDialectOfDriver(t *testing.T) {
@@ -83,7 +86,7 @@ func TestSamplerOptionsOnSQLite(t *testing.T) {
 			t.Errorf("verdict %v, plan text %q", v.Err, v.Plan.Text)
 		}
 	}
-	waitFor(t, "both explains counted", func() bool { return s.Stats().Done == 2 })
+	testenv.WaitFor(t, 15*time.Second, func() bool { return s.Stats().Done == 2 }) // both explains counted
 	if calls != 2 {
 		t.Errorf("hook called %d times; a panic in it stopped the worker", calls)
 	}

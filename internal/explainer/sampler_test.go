@@ -18,6 +18,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/goleak"
+
+	"github.com/sqlsight/sqlsight/internal/testenv"
 )
 
 // telemetry bundles an in-memory span recorder and metric reader.
@@ -29,14 +31,8 @@ type telemetry struct {
 }
 
 func newTelemetry(t testing.TB) *telemetry {
-	tel := &telemetry{spans: tracetest.NewSpanRecorder(), reader: sdkmetric.NewManualReader()}
-	tel.tp = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(tel.spans))
-	tel.mp = sdkmetric.NewMeterProvider(sdkmetric.WithReader(tel.reader))
-	t.Cleanup(func() {
-		tel.tp.Shutdown(context.Background())
-		tel.mp.Shutdown(context.Background())
-	})
-	return tel
+	e := testenv.NewTelemetry(t)
+	return &telemetry{spans: e.Spans, tp: e.TracerProvider, reader: e.Metrics, mp: e.MeterProvider}
 }
 
 func (tel *telemetry) options() []Option {
@@ -102,11 +98,13 @@ func checkLeaks(t *testing.T) {
 func waitVerdict(t testing.TB, s *Sampler, fp string) Verdict {
 	t.Helper()
 	var v Verdict
-	waitFor(t, "verdict of "+fp, func() bool {
+	if !testenv.Eventually(15*time.Second, func() bool {
 		var ok bool
 		v, ok = s.Cached(fp)
 		return ok
-	})
+	}) {
+		t.Fatalf("timed out waiting for the verdict of %s", fp)
+	}
 	return v
 }
 
@@ -150,7 +148,7 @@ func TestSamplerSQLiteUnindexedIn(t *testing.T) {
 		t.Fatalf("findings = %+v", v.Findings)
 	}
 
-	waitFor(t, "EXPLAIN span", func() bool { return len(tel.explainSpans()) == 1 })
+	testenv.WaitFor(t, 15*time.Second, func() bool { return len(tel.explainSpans()) == 1 }) // EXPLAIN span
 	span := tel.explainSpans()[0]
 	if span.Name() != "EXPLAIN SELECT ex_review" || span.SpanKind() != trace.SpanKindClient {
 		t.Errorf("span %q kind %v", span.Name(), span.SpanKind())
@@ -192,7 +190,7 @@ func TestSamplerSQLiteUnindexedIn(t *testing.T) {
 	if !s.Submit(ctx, st) {
 		t.Fatal("Submit refused the statement after its verdict expired")
 	}
-	waitFor(t, "second verdict", func() bool { return s.Stats().Done == 2 })
+	testenv.WaitFor(t, 15*time.Second, func() bool { return s.Stats().Done == 2 }) // second verdict
 	v, _ = s.Cached(st.Fingerprint)
 	if v.Err != nil || len(v.Findings) != 0 {
 		t.Fatalf("after CREATE INDEX: err %v findings %+v\n%s", v.Err, v.Findings, v.Plan.Text)
@@ -428,7 +426,7 @@ func TestSamplerCloseCancelsRunningExplain(t *testing.T) {
 	if !s.Submit(context.Background(), Statement{Query: reviewIn, Args: reviewArgs(), Fingerprint: "fp"}) {
 		t.Fatal("Submit refused")
 	}
-	waitFor(t, "worker picks the statement", func() bool { return s.Stats().QueueLen == 0 })
+	testenv.WaitFor(t, 15*time.Second, func() bool { return s.Stats().QueueLen == 0 }) // worker picks the statement
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/lib/pq"
+
+	"github.com/sqlsight/sqlsight/internal/testenv"
 )
 
 // The texts below hold a second statement that go-sqllexer does not see
@@ -87,9 +89,9 @@ func TestSQLiteRunnerRunsOneStatement(t *testing.T) {
 
 func TestPostgresRunnerRunsOneStatement(t *testing.T) {
 	checkLeaks(t)
-	dsn := os.Getenv(postgresEnv)
+	dsn := os.Getenv(testenv.EnvPostgresDSN)
 	if dsn == "" {
-		t.Skipf("set %s", postgresEnv)
+		t.Skipf("set %s", testenv.EnvPostgresDSN)
 	}
 	_, app := newPostgres(t)
 	mustExec(t, app, "DROP TABLE IF EXISTS t, log")
@@ -169,7 +171,7 @@ func mustParsePgx(t *testing.T, dsn string) *pgx.ConnConfig {
 
 func TestMySQLRunnerRunsOneStatement(t *testing.T) {
 	checkLeaks(t)
-	dsn := mysqlDSN(t)
+	dsn := testenv.MySQLDSN(t)
 	_, app := newMySQL(t, dsn, nil)
 	mustExec(t, app, "DROP TABLE IF EXISTS t, log")
 	mustExec(t, app, "CREATE TABLE t (id int PRIMARY KEY, v text)")

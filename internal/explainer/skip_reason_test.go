@@ -6,8 +6,11 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/sqlsight/sqlsight/internal/testenv"
 )
 
 // skipped returns sqlsight.explain.requests{outcome="skipped"} by reason.
@@ -93,11 +96,11 @@ func TestSQLiteMemorySkippedNoFile(t *testing.T) {
 	if !s.Submit(context.Background(), Statement{Query: "SELECT * FROM t WHERE v = ?", Args: nv(int64(1)), Fingerprint: "m"}) {
 		t.Fatal("not queued")
 	}
-	waitFor(t, "the skip", func() bool { return s.Stats().Skipped == 1 })
+	testenv.WaitFor(t, 15*time.Second, func() bool { return s.Stats().Skipped == 1 }) // the skip
 	if got := tel.skipped(t); got[SkipNoFile] != 1 {
 		t.Errorf("skipped = %v, want no_file", got)
 	}
-	waitFor(t, "the span", func() bool { return len(tel.explainSpans()) == 1 })
+	testenv.WaitFor(t, 15*time.Second, func() bool { return len(tel.explainSpans()) == 1 }) // the span
 	if v, ok := attrOf(tel.explainSpans()[0], AttrSkipReason); !ok || v.AsString() != SkipNoFile {
 		t.Errorf("span skip reason = %v", v)
 	}

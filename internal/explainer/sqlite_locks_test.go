@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/sqlsight/sqlsight/internal/testenv"
 )
 
 // runWritesUnderExplain makes n single-row writes on app while a Sampler
@@ -96,16 +98,16 @@ func TestSQLiteExplainNeverFailsAWrite(t *testing.T) {
 			if st := s.Stats(); st.Errors*100 > st.Done {
 				t.Errorf("%d explains failed, %d done", st.Errors, st.Done)
 			}
-			waitFor(t, "an empty queue", func() bool { return s.Stats().QueueLen == 0 })
+			testenv.WaitFor(t, 15*time.Second, func() bool { return s.Stats().QueueLen == 0 }) // an empty queue
 			if !s.Submit(context.Background(), Statement{Query: "SELECT * FROM t WHERE v = ?", Args: nv(int64(1)), Fingerprint: "last"}) {
 				t.Fatal("not queued")
 			}
 			var v Verdict
-			waitFor(t, "the last verdict", func() bool {
+			testenv.WaitFor(t, 15*time.Second, func() bool {
 				var ok bool
 				v, ok = s.Cached("last")
 				return ok
-			})
+			}) // the last verdict
 			if v.Err != nil || v.Plan == nil || v.Plan.Root == nil {
 				t.Errorf("no plan: %+v", v)
 			}
@@ -135,11 +137,13 @@ func TestSQLiteExplainSeesSchemaChanges(t *testing.T) {
 					t.Fatalf("%s not queued", fp)
 				}
 				var v Verdict
-				waitFor(t, fp, func() bool {
+				if !testenv.Eventually(15*time.Second, func() bool {
 					var ok bool
 					v, ok = s.Cached(fp)
 					return ok
-				})
+				}) {
+					t.Fatalf("timed out waiting for %s", fp)
+				}
 				return v
 			}
 			if v := explainOnce("before", "SELECT * FROM t WHERE v = ?"); v.Err != nil || !strings.Contains(v.Plan.Text, "SCAN") {
@@ -171,11 +175,11 @@ func TestSQLiteInMemoryNotExplained(t *testing.T) {
 		t.Fatal("not queued")
 	}
 	var v Verdict
-	waitFor(t, "verdict", func() bool {
+	testenv.WaitFor(t, 15*time.Second, func() bool {
 		var ok bool
 		v, ok = s.Cached("m")
 		return ok
-	})
+	}) // verdict
 	if v.Err == nil {
 		t.Fatalf("explained a memory database: %+v", v.Plan)
 	}
