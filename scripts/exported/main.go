@@ -164,7 +164,7 @@ func parse(dir string) (*pkg, error) {
 					case *ast.StructType:
 						p.fields[ts.Name.Name] += exportedNames(t.Fields)
 					case *ast.InterfaceType:
-						p.methods[ts.Name.Name] += exportedNames(t.Methods)
+						p.methods[ts.Name.Name] += exportedMethods(t.Methods)
 					}
 				}
 			}
@@ -225,7 +225,7 @@ func (p *pkg) count(aliased func(importPath, name string) (methods, fields int))
 							c.fields += n
 							name += fmt.Sprintf(" (%d fields)", n)
 						case *ast.InterfaceType:
-							n := exportedNames(t.Methods)
+							n := exportedMethods(t.Methods)
 							c.methods += n
 							name += fmt.Sprintf(" (%d methods)", n)
 						case *ast.SelectorExpr:
@@ -276,6 +276,20 @@ func exportedNames(fl *ast.FieldList) int {
 			}
 			continue
 		}
+		for _, id := range f.Names {
+			if id.IsExported() {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// exportedMethods counts the exported methods an interface declares; an
+// embedded interface adds its own, counted where it is declared.
+func exportedMethods(fl *ast.FieldList) int {
+	n := 0
+	for _, f := range fl.List {
 		for _, id := range f.Names {
 			if id.IsExported() {
 				n++
