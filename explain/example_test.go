@@ -3,13 +3,29 @@ package explain_test
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"fmt"
+	"time"
 
 	_ "modernc.org/sqlite"
 
 	"github.com/sqlsight/sqlsight/explain"
+	"github.com/sqlsight/sqlsight/sqltrace"
 )
+
+// Tune the explains sqltrace runs in the background: at most one a second
+// (bursts of 5), 2 seconds each, and full scans reported from 10,000 rows.
+func Example_withExplain() {
+	db, err := sqltrace.Open("sqlite", "file:app.db",
+		sqltrace.WithExplain(
+			explain.WithRateLimit(1, 5),
+			explain.WithTimeout(2*time.Second),
+			explain.WithFullScanRows(10_000),
+		))
+	if err != nil {
+		panic(err)
+	}
+	defer db.Close()
+}
 
 // Explain one statement and read what is wrong with its plan.
 func ExampleQuery() {
@@ -33,32 +49,10 @@ func ExampleQuery() {
 			fmt.Println(n.Table, n.Access)
 		}
 	}
-	for _, f := range explain.Analyze(plan, explain.Statement{Query: q}) {
+	for _, f := range explain.Analyze(plan, q) {
 		fmt.Println(f.Kind+":", f.Suggestion)
 	}
 	// Output:
 	// review full_scan
 	// unindexed_in: CREATE INDEX ix_review_n_review_id ON review (n_review_id)
-}
-
-// Wire a Sampler to the unwrapped connector of the application's database;
-// the hot path submits statements and reads cached verdicts.
-func ExampleNew() {
-	var connector driver.Connector // e.g. mysql.NewConnector(cfg), stdlib.GetConnector(cfg)
-	s := explain.New(connector, explain.MariaDB, explain.WithRateLimit(2, 2))
-	defer s.Close()
-
-	st := explain.Statement{
-		Query:       "SELECT n_review_id, reid FROM review WHERE n_review_id IN (?, ?)",
-		Args:        []driver.NamedValue{{Ordinal: 1, Value: int64(101)}, {Ordinal: 2, Value: int64(102)}},
-		Fingerprint: "4c1d6a0e9f3b2a17",
-		Summary:     "SELECT review",
-		Reason:      "in_lookup",
-	}
-	s.Submit(context.Background(), st) // never blocks
-	if v, ok := s.Cached(st.Fingerprint); ok {
-		for _, f := range v.Findings {
-			fmt.Println(f.Kind, f.Suggestion)
-		}
-	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"go.opentelemetry.io/otel/propagation"
 
+	"github.com/sqlsight/sqlsight/internal/testenv"
 	"github.com/sqlsight/sqlsight/sqltrace"
 )
 
@@ -35,7 +36,7 @@ func serverActivities() []serverActivity {
 		{
 			name: "postgresql",
 			open: func(t *testing.T, opts ...sqltrace.Option) (*sql.DB, *sql.DB) {
-				cfg, err := pgx.ParseConfig(postgresDSN(t))
+				cfg, err := pgx.ParseConfig(testenv.PostgresDSN(t))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -54,7 +55,7 @@ func serverActivities() []serverActivity {
 		{
 			name: "mariadb",
 			open: func(t *testing.T, opts ...sqltrace.Option) (*sql.DB, *sql.DB) {
-				cfg, err := mysql.ParseDSN(mysqlDSN(t))
+				cfg, err := mysql.ParseDSN(testenv.MySQLDSN(t))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -81,10 +82,10 @@ func runningText(t *testing.T, raw *sql.DB, activity, marker string, call func()
 	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- call() }()
-	waitFor(t, "the statement in the server's activity", func() bool {
+	testenv.WaitFor(t, 10*time.Second, func() bool {
 		err := raw.QueryRow(activity, marker).Scan(&text, &queryID)
 		return err == nil
-	})
+	}) // the statement in the server's activity
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}

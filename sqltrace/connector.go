@@ -30,7 +30,7 @@ type connector struct {
 	resolveOnce sync.Once
 	state       atomic.Pointer[dbState] // replaced once when resolve learns more
 	tracker     *tracker
-	explain     explainer
+	explain     explainState
 
 	closeOnce sync.Once
 	closeErr  error

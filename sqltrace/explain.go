@@ -9,7 +9,7 @@ import (
 
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/sqlsight/sqlsight/explain"
+	"github.com/sqlsight/sqlsight/internal/explainer"
 	"github.com/sqlsight/sqlsight/internal/sqlinfo"
 	"github.com/sqlsight/sqlsight/internal/vocab"
 )
@@ -18,15 +18,15 @@ import (
 // the sampler again (the sampler's own dedupe TTL decides the rest).
 const inLookupRecheck = 10 * time.Minute
 
-// explainer owns a database's background EXPLAIN sampler. The sampler (and
+// explainState owns a database's background EXPLAIN sampler. The sampler (and
 // its workers) starts on the first statement that qualifies, and stops
 // when the database closes. It also remembers, per fingerprint submitted,
 // what a verdict needs to be delivered to every request and dropped when
 // the schema changes.
-type explainer struct {
+type explainState struct {
 	mu      sync.Mutex
 	closed  bool
-	sampler atomic.Pointer[explain.Sampler]
+	sampler atomic.Pointer[explainer.Sampler]
 
 	// flagged has a bit per fingerprint hash (modulo its size) that was
 	// ever submitted: only those look their verdict up per execution.
@@ -69,7 +69,7 @@ type waiter struct {
 	submitter bool
 }
 
-func (e *explainer) flag(fpHash uint64) {
+func (e *explainState) flag(fpHash uint64) {
 	w := &e.flagged[fpHash/64%flaggedWords]
 	bit := uint64(1) << (fpHash % 64)
 	if w.Load()&bit == 0 {
@@ -77,13 +77,13 @@ func (e *explainer) flag(fpHash uint64) {
 	}
 }
 
-func (e *explainer) isFlagged(fpHash uint64) bool {
+func (e *explainState) isFlagged(fpHash uint64) bool {
 	return e.flagged[fpHash/64%flaggedWords].Load()&(uint64(1)<<(fpHash%64)) != 0
 }
 
 // prepare records a submission about to be made; false when one is
 // pending already (the caller then waits for it instead).
-func (e *explainer) prepare(fp string, info *sqlinfo.Info, loc Location, w waiter) bool {
+func (e *explainState) prepare(fp string, info *sqlinfo.Info, loc Location, w waiter) bool {
 	e.idxMu.Lock()
 	defer e.idxMu.Unlock()
 	if e.index == nil {
@@ -112,7 +112,7 @@ func (e *explainer) prepare(fp string, info *sqlinfo.Info, loc Location, w waite
 }
 
 // unprepare undoes prepare for a statement the sampler did not take.
-func (e *explainer) unprepare(fp string) {
+func (e *explainState) unprepare(fp string) {
 	e.idxMu.Lock()
 	if x := e.index[fp]; x != nil {
 		x.pending, x.waiting = false, nil
@@ -122,7 +122,7 @@ func (e *explainer) unprepare(fp string) {
 
 // evictOne makes room, sparing pending entries when it can (a verdict
 // still to come would lose its waiters).
-func (e *explainer) evictOne() {
+func (e *explainState) evictOne() {
 	victim := ""
 	for k, x := range e.index {
 		victim = k
@@ -146,7 +146,7 @@ func (x *explained) addWaiter(w waiter) {
 }
 
 // wait registers a scope that ran a statement whose EXPLAIN is pending.
-func (e *explainer) wait(fp string, scope scopeKey, span trace.SpanContext) {
+func (e *explainState) wait(fp string, scope scopeKey, span trace.SpanContext) {
 	e.idxMu.Lock()
 	if x := e.index[fp]; x != nil && x.pending {
 		x.addWaiter(waiter{scope: scope, span: span, hasScope: true})
@@ -154,7 +154,7 @@ func (e *explainer) wait(fp string, scope scopeKey, span trace.SpanContext) {
 	e.idxMu.Unlock()
 }
 
-func (e *explainer) isPending(fp string) bool {
+func (e *explainState) isPending(fp string) bool {
 	e.idxMu.Lock()
 	defer e.idxMu.Unlock()
 	x := e.index[fp]
@@ -162,7 +162,7 @@ func (e *explainer) isPending(fp string) bool {
 }
 
 // settle ends the pending state of fp and returns what the verdict needs.
-func (e *explainer) settle(fp string) (x explained, ok bool) {
+func (e *explainState) settle(fp string) (x explained, ok bool) {
 	e.idxMu.Lock()
 	defer e.idxMu.Unlock()
 	p := e.index[fp]
@@ -218,23 +218,23 @@ func (c *connector) schemaChanged(names []string, all bool) {
 	}
 }
 
-func explainDialect(system string) explain.Dialect {
+func explainDialect(system string) explainer.Dialect {
 	switch system {
 	case SystemMySQL:
-		return explain.MySQL
+		return explainer.MySQL
 	case SystemMariaDB:
-		return explain.MariaDB
+		return explainer.MariaDB
 	case SystemPostgreSQL:
-		return explain.PostgreSQL
+		return explainer.PostgreSQL
 	case SystemSQLite:
-		return explain.SQLite
+		return explainer.SQLite
 	}
 	return ""
 }
 
 // samplerFor returns the running sampler, starting it if needed; nil when
 // explain is off, the dialect unknown or the database closed.
-func (c *connector) samplerFor(system string) *explain.Sampler {
+func (c *connector) samplerFor(system string) *explainer.Sampler {
 	if s := c.explain.sampler.Load(); s != nil {
 		return s
 	}
@@ -250,12 +250,12 @@ func (c *connector) samplerFor(system string) *explain.Sampler {
 	if s := c.explain.sampler.Load(); s != nil {
 		return s
 	}
-	opts := append([]explain.Option{
-		explain.WithTracerProvider(c.inst.cfg.tracerProvider),
-		explain.WithMeterProvider(c.inst.cfg.meterProvider),
-		explain.WithFindingsHook(c.onVerdict),
+	opts := append([]explainer.Option{
+		explainer.WithTracerProvider(c.inst.cfg.tracerProvider),
+		explainer.WithMeterProvider(c.inst.cfg.meterProvider),
+		explainer.WithFindingsHook(c.onVerdict),
 	}, c.inst.cfg.explainOptions...)
-	s := explain.New(c.parent, d, opts...)
+	s := explainer.New(c.parent, d, opts...)
 	c.explain.sampler.Store(s)
 	return s
 }
@@ -329,7 +329,7 @@ func (r *run) maybeExplain(ctx context.Context, reason vocab.Reason) {
 		return
 	}
 	r.conn.explain.flag(st.fpHash)
-	ok := r.conn.submitExplain(ctx, s, explain.Statement{
+	ok := r.conn.submitExplain(ctx, s, explainer.Statement{
 		Query:       r.query,
 		Args:        r.args,
 		Fingerprint: info.Fingerprint,
@@ -347,7 +347,7 @@ func (r *run) maybeExplain(ctx context.Context, reason vocab.Reason) {
 // EXPLAIN span and delivers them like every other finding, once per scope,
 // to the request that submitted the statement (in the EXPLAIN span's
 // context) and to those that ran it while the EXPLAIN was under way.
-func (c *connector) onVerdict(ctx context.Context, span trace.Span, st explain.Statement, v explain.Verdict) {
+func (c *connector) onVerdict(ctx context.Context, span trace.Span, st explainer.Statement, v explainer.Verdict) {
 	defer c.explainDelivered() // after the findings: tests wait for it (settle.go)
 	x, known := c.explain.settle(st.Fingerprint)
 	if x.stale {
@@ -416,7 +416,7 @@ func (c *connector) onVerdict(ctx context.Context, span trace.Span, st explain.S
 	}
 }
 
-func planFinding(f explain.Finding, fingerprint, summary string) Finding {
+func planFinding(f explainer.Finding, fingerprint, summary string) Finding {
 	return Finding{
 		Kind: f.Kind, Message: f.Message, Suggestion: f.Suggestion,
 		Fingerprint: fingerprint, Summary: summary, Table: f.Table, Columns: f.Columns,

@@ -15,31 +15,17 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/sqlsight/sqlsight/sqltrace"
+	"github.com/sqlsight/sqlsight/sqltrace/sqltracetest"
 )
 
-// findingLog collects findings delivered to the handler.
-type findingLog struct {
-	mu sync.Mutex
-	fs []sqltrace.Finding
-}
-
-func (l *findingLog) handle(_ context.Context, f sqltrace.Finding) {
-	l.mu.Lock()
-	l.fs = append(l.fs, f)
-	l.mu.Unlock()
-}
-
-func (l *findingLog) kinds() []sqltrace.Kind {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+// kinds returns the kinds of the findings rec recorded, in order.
+func kinds(rec *sqltracetest.Recorder) []sqltrace.Kind {
 	var out []sqltrace.Kind
-	for _, f := range l.fs {
+	for _, f := range rec.Findings() {
 		out = append(out, f.Kind)
 	}
 	return out
 }
-
-func (l *findingLog) reset() { l.mu.Lock(); l.fs = nil; l.mu.Unlock() }
 
 func spanKinds(s sdktrace.ReadOnlySpan) []string {
 	v, ok := attr(s, "sqlsight.findings")
@@ -67,10 +53,9 @@ func detectorBackends() []backend { return []backend{sqliteBackend(), mysqlBacke
 func TestDetectors(t *testing.T) {
 	for _, b := range detectorBackends() {
 		t.Run(b.name, func(t *testing.T) {
-			tel := newTelemetry(t)
-			var log findingLog
+			tel, rec := newRecorded(t)
 			// Slow detection off: a loaded CI machine can make one fsync slow.
-			db := b.open(t, tel.options(sqltrace.WithFindingHandler(log.handle), sqltrace.WithSlowThreshold(0))...)
+			db := b.open(t, rec.Options(sqltrace.WithSlowThreshold(0))...)
 			ctx := context.Background()
 			label := table(t, db, "fd_label", "id INT PRIMARY KEY, name VARCHAR(32)")
 			for i := range 20 {
@@ -98,7 +83,7 @@ func TestDetectors(t *testing.T) {
 
 			t.Run("n+1 from the 5th lookup", func(t *testing.T) {
 				tel.reset()
-				log.reset()
+				rec.Reset()
 				lookups(20, false)
 				spans := tel.ended("SELECT " + label)
 				if len(spans) != 20 {
@@ -114,10 +99,10 @@ func TestDetectors(t *testing.T) {
 						t.Errorf("lookup %d: count %v (set %v); set from the 2nd execution on", i+1, c.AsInt64(), ok)
 					}
 				}
-				if got := log.kinds(); !slices.Equal(got, []sqltrace.Kind{sqltrace.KindNPlusOne}) {
+				if got := kinds(rec); !slices.Equal(got, []sqltrace.Kind{sqltrace.KindNPlusOne}) {
 					t.Fatalf("delivered %v, want one n_plus_one", got)
 				}
-				f := log.fs[0]
+				f := rec.Findings()[0]
 				if f.Count != 5 || !strings.Contains(f.Suggestion, "IN (") || f.Table != label || !f.SpanContext.IsValid() {
 					t.Errorf("finding %+v", f)
 				}
@@ -138,23 +123,23 @@ func TestDetectors(t *testing.T) {
 			})
 
 			t.Run("4 lookups are no n+1", func(t *testing.T) {
-				log.reset()
+				rec.Reset()
 				lookups(4, false)
-				if k := log.kinds(); len(k) != 0 {
+				if k := kinds(rec); len(k) != 0 {
 					t.Fatalf("findings %v", k)
 				}
 			})
 
 			t.Run("duplicate query", func(t *testing.T) {
-				log.reset()
+				rec.Reset()
 				lookups(2, true)
-				if k := log.kinds(); !slices.Equal(k, []sqltrace.Kind{sqltrace.KindDuplicateQuery}) {
+				if k := kinds(rec); !slices.Equal(k, []sqltrace.Kind{sqltrace.KindDuplicateQuery}) {
 					t.Fatalf("findings %v, want duplicate_query", k)
 				}
 			})
 
 			t.Run("repeated single-row insert", func(t *testing.T) {
-				log.reset()
+				rec.Reset()
 				items := table(t, db, "fd_item", "id INT, v INT")
 				pctx, parent := tracer.Start(ctx, "request")
 				for i := range 20 {
@@ -163,27 +148,27 @@ func TestDetectors(t *testing.T) {
 					}
 				}
 				parent.End()
-				got := log.kinds()
+				got := kinds(rec)
 				if !slices.Equal(got, []sqltrace.Kind{sqltrace.KindRepeatedWrite}) {
 					t.Fatalf("findings %v, want repeated_write", got)
 				}
-				if !strings.Contains(log.fs[0].Suggestion, "VALUES (...), (...)") {
-					t.Errorf("suggestion %q", log.fs[0].Suggestion)
+				if !strings.Contains(rec.Findings()[0].Suggestion, "VALUES (...), (...)") {
+					t.Errorf("suggestion %q", rec.Findings()[0].Suggestion)
 				}
 
-				log.reset()
+				rec.Reset()
 				pctx, parent = tracer.Start(ctx, "request")
 				if _, err := db.ExecContext(pctx, "INSERT INTO "+items+" (id, v) VALUES (?, ?), (?, ?), (?, ?)", 1, 1, 2, 2, 3, 3); err != nil {
 					t.Fatal(err)
 				}
 				parent.End()
-				if k := log.kinds(); len(k) != 0 {
+				if k := kinds(rec); len(k) != 0 {
 					t.Fatalf("multi-row insert raised %v", k)
 				}
 			})
 
 			t.Run("concurrent parents do not mix", func(t *testing.T) {
-				log.reset()
+				rec.Reset()
 				var wg sync.WaitGroup
 				for range 50 {
 					wg.Add(1)
@@ -201,13 +186,13 @@ func TestDetectors(t *testing.T) {
 					}()
 				}
 				wg.Wait()
-				if k := log.kinds(); len(k) != 0 {
+				if k := kinds(rec); len(k) != 0 {
 					t.Fatalf("findings %v from 50 parents of 3 lookups", k)
 				}
 			})
 
-			t.Run("seed 4: select, update and insert loops", func(t *testing.T) {
-				log.reset()
+			t.Run("select, update and insert loops", func(t *testing.T) {
+				rec.Reset()
 				data := table(t, db, "fd_data", "data_id INT PRIMARY KEY, label VARCHAR(16)")
 				review := table(t, db, "fd_review", "data_id INT, label VARCHAR(16)")
 				tx, err := db.BeginTx(ctx, nil)
@@ -222,7 +207,7 @@ func TestDetectors(t *testing.T) {
 				if err := tx.Commit(); err != nil {
 					t.Fatal(err)
 				}
-				log.reset()
+				rec.Reset()
 				pctx, parent := tracer.Start(ctx, "save review")
 				tx, err = db.BeginTx(pctx, nil)
 				if err != nil {
@@ -244,7 +229,7 @@ func TestDetectors(t *testing.T) {
 					t.Fatal(err)
 				}
 				parent.End()
-				got := log.kinds()
+				got := kinds(rec)
 				slices.Sort(got)
 				want := []sqltrace.Kind{sqltrace.KindNPlusOne, sqltrace.KindRepeatedWrite, sqltrace.KindRepeatedWrite}
 				if !slices.Equal(got, want) {
@@ -292,11 +277,10 @@ func TestFindingsReachMetricsAndLogs(t *testing.T) {
 // TestUnsampledStillDetects: findings feed alerts, so they do not depend
 // on sampling.
 func TestUnsampledStillDetects(t *testing.T) {
-	tel := newTelemetry(t)
-	var log findingLog
+	tel, rec := newRecorded(t)
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()), sdktrace.WithSpanProcessor(tel.spans))
 	defer tp.Shutdown(context.Background())
-	db := sqliteBackend().open(t, sqltrace.WithTracerProvider(tp), sqltrace.WithMeterProvider(tel.mp), sqltrace.WithFindingHandler(log.handle))
+	db := sqliteBackend().open(t, rec.Options(sqltrace.WithTracerProvider(tp))...)
 	nums := numbers(t, db)
 	pctx, parent := tp.Tracer("app").Start(context.Background(), "request")
 	for i := range 6 {
@@ -306,7 +290,7 @@ func TestUnsampledStillDetects(t *testing.T) {
 		}
 	}
 	parent.End()
-	if k := log.kinds(); !slices.Equal(k, []sqltrace.Kind{sqltrace.KindNPlusOne}) {
+	if k := kinds(rec); !slices.Equal(k, []sqltrace.Kind{sqltrace.KindNPlusOne}) {
 		t.Fatalf("findings %v", k)
 	}
 	if n := len(tel.spans.Ended()); n != 0 {

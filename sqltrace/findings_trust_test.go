@@ -18,7 +18,9 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/sqlsight/sqlsight/explain"
+	"github.com/sqlsight/sqlsight/internal/testenv"
 	"github.com/sqlsight/sqlsight/sqltrace"
+	"github.com/sqlsight/sqlsight/sqltrace/sqltracetest"
 )
 
 // findingsCount is the sqlsight.findings counter for one kind.
@@ -74,16 +76,15 @@ func mustRead(t *testing.T, db interface {
 // TestValuesInTheText: applications (and bun) that format values into
 // the SQL send no arguments; the literals are their values.
 // loopLine is the line of the lookup loop below.
-const loopLine = 98
+const loopLine = 99
 
 func TestValuesInTheText(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
-			tel := newTelemetry(t)
-			var log findingLog
+			tel, rec := newRecorded(t)
 			// mustRead and mustExec are this test's data-access layer: skip
 			// them, so that locations point at the loops.
-			db := b.open(t, tel.options(sqltrace.WithFindingHandler(log.handle), sqltrace.WithSlowThreshold(0),
+			db := b.open(t, rec.Options(sqltrace.WithSlowThreshold(0),
 				sqltrace.WithCallerSkip("github.com/sqlsight/sqlsight/sqltrace_test.must"))...)
 			label := table(t, db, "fv_label", "id INT PRIMARY KEY, name VARCHAR(32)")
 			for i := range 20 {
@@ -91,17 +92,17 @@ func TestValuesInTheText(t *testing.T) {
 			}
 
 			t.Run("a loop of literal lookups is an n+1, not a duplicate", func(t *testing.T) {
-				log.reset()
+				rec.Reset()
 				tel.reset()
 				request(tel, func(ctx context.Context) {
 					for i := range 20 {
 						mustRead(t, db, ctx, fmt.Sprintf("SELECT name FROM %s WHERE id = %d", label, i)) // loopLine
 					}
 				})
-				if got := log.kinds(); !slices.Equal(got, []sqltrace.Kind{sqltrace.KindNPlusOne}) {
+				if got := kinds(rec); !slices.Equal(got, []sqltrace.Kind{sqltrace.KindNPlusOne}) {
 					t.Fatalf("findings %v, want one n_plus_one", got)
 				}
-				loc := log.fs[0].Location
+				loc := rec.Findings()[0].Location
 				if !strings.HasSuffix(loc.File, "findings_trust_test.go") || loc.Line != loopLine ||
 					!strings.Contains(loc.Function, "TestValuesInTheText") {
 					t.Fatalf("location %+v, want this test's loop", loc)
@@ -119,26 +120,26 @@ func TestValuesInTheText(t *testing.T) {
 			})
 
 			t.Run("the same literal text twice is a duplicate", func(t *testing.T) {
-				log.reset()
+				rec.Reset()
 				request(tel, func(ctx context.Context) {
 					for range 2 {
 						mustRead(t, db, ctx, fmt.Sprintf("SELECT name FROM %s WHERE id = %d", label, 7))
 					}
 				})
-				if got := log.kinds(); !slices.Equal(got, []sqltrace.Kind{sqltrace.KindDuplicateQuery}) {
+				if got := kinds(rec); !slices.Equal(got, []sqltrace.Kind{sqltrace.KindDuplicateQuery}) {
 					t.Fatalf("findings %v, want duplicate_query", got)
 				}
 			})
 
 			t.Run("a loop of literal inserts is one repeated write", func(t *testing.T) {
-				log.reset()
+				rec.Reset()
 				items := table(t, db, "fv_item", "id INT, v INT")
 				request(tel, func(ctx context.Context) {
 					for i := range 20 {
 						mustExec(t, db, ctx, fmt.Sprintf("INSERT INTO %s (id, v) VALUES (%d, %d)", items, i, i*i))
 					}
 				})
-				if got := log.kinds(); !slices.Equal(got, []sqltrace.Kind{sqltrace.KindRepeatedWrite}) {
+				if got := kinds(rec); !slices.Equal(got, []sqltrace.Kind{sqltrace.KindRepeatedWrite}) {
 					t.Fatalf("findings %v, want one repeated_write", got)
 				}
 			})
@@ -150,9 +151,8 @@ func TestValuesInTheText(t *testing.T) {
 // places of a request are not a loop (Prosopite's rule); the same five
 // from one loop are.
 func TestLoopsAreOneCallStack(t *testing.T) {
-	tel := newTelemetry(t)
-	var log findingLog
-	db := sqliteBackend().open(t, tel.options(sqltrace.WithFindingHandler(log.handle), sqltrace.WithSlowThreshold(0))...)
+	tel, rec := newRecorded(t)
+	db := sqliteBackend().open(t, rec.Options(sqltrace.WithSlowThreshold(0))...)
 	audit := table(t, db, "fl_audit", "id INT, what VARCHAR(16)")
 	insert := "INSERT INTO " + audit + " (id, what) VALUES (?, ?)"
 	request(tel, func(ctx context.Context) {
@@ -172,7 +172,7 @@ func TestLoopsAreOneCallStack(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	if got := log.kinds(); len(got) != 0 {
+	if got := kinds(rec); len(got) != 0 {
 		t.Fatalf("five inserts from five places: %v", got)
 	}
 	request(tel, func(ctx context.Context) {
@@ -182,7 +182,7 @@ func TestLoopsAreOneCallStack(t *testing.T) {
 			}
 		}
 	})
-	if got := log.kinds(); !slices.Equal(got, []sqltrace.Kind{sqltrace.KindRepeatedWrite}) {
+	if got := kinds(rec); !slices.Equal(got, []sqltrace.Kind{sqltrace.KindRepeatedWrite}) {
 		t.Fatalf("five inserts from one loop: %v, want repeated_write", got)
 	}
 }
@@ -193,9 +193,8 @@ func TestLoopsAreOneCallStack(t *testing.T) {
 func TestDuplicatesOnlyWhereReuseIsRight(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
-			tel := newTelemetry(t)
-			var log findingLog
-			db := b.open(t, tel.options(sqltrace.WithFindingHandler(log.handle), sqltrace.WithSlowThreshold(0))...)
+			tel, rec := newRecorded(t)
+			db := b.open(t, rec.Options(sqltrace.WithSlowThreshold(0))...)
 			acct := table(t, db, "fq_acct", "id INT PRIMARY KEY, v INT")
 			other := table(t, db, "fq_other", "id INT PRIMARY KEY, v INT")
 			mustExec(t, db, context.Background(), "INSERT INTO "+acct+" (id, v) VALUES (1, 1)")
@@ -253,9 +252,9 @@ func TestDuplicatesOnlyWhereReuseIsRight(t *testing.T) {
 				}, []sqltrace.Kind{sqltrace.KindDuplicateQuery}},
 			} {
 				t.Run(c.name, func(t *testing.T) {
-					log.reset()
+					rec.Reset()
 					request(tel, c.run)
-					if got := log.kinds(); !slices.Equal(got, c.want) {
+					if got := kinds(rec); !slices.Equal(got, c.want) {
 						t.Fatalf("findings %v, want %v", got, c.want)
 					}
 				})
@@ -268,9 +267,8 @@ func TestDuplicatesOnlyWhereReuseIsRight(t *testing.T) {
 // loops (AutoMigrate, schema creation); those reads are theirs to make.
 func TestCatalogsAreNotTheApplication(t *testing.T) {
 	t.Run("postgresql pg_description per column", func(t *testing.T) {
-		tel := newTelemetry(t)
-		var log findingLog
-		db := postgresBackend().open(t, tel.options(sqltrace.WithFindingHandler(log.handle), sqltrace.WithSlowThreshold(0))...)
+		tel, rec := newRecorded(t)
+		db := postgresBackend().open(t, rec.Options(sqltrace.WithSlowThreshold(0))...)
 		request(tel, func(ctx context.Context) {
 			for i := range 20 {
 				mustRead(t, db, ctx, "SELECT description FROM pg_catalog.pg_description WHERE objsubid = "+
@@ -278,14 +276,13 @@ func TestCatalogsAreNotTheApplication(t *testing.T) {
 					"AND objoid = (SELECT oid FROM pg_catalog.pg_class WHERE relname = $4)", "public", "t", fmt.Sprint("c", i), "t")
 			}
 		})
-		if got := log.kinds(); len(got) != 0 {
+		if got := kinds(rec); len(got) != 0 {
 			t.Fatalf("findings %v on catalog lookups", got)
 		}
 	})
 	t.Run("mariadb", func(t *testing.T) {
-		tel := newTelemetry(t)
-		var log findingLog
-		db := mysqlBackend().open(t, tel.options(sqltrace.WithFindingHandler(log.handle), sqltrace.WithSlowThreshold(0))...)
+		tel, rec := newRecorded(t)
+		db := mysqlBackend().open(t, rec.Options(sqltrace.WithSlowThreshold(0))...)
 		request(tel, func(ctx context.Context) {
 			for range 2 {
 				mustRead(t, db, ctx, "SELECT DATABASE()")
@@ -298,8 +295,8 @@ func TestCatalogsAreNotTheApplication(t *testing.T) {
 		// its one worker, EXPLAIN spans end in submission order.
 		plain := table(t, db, "fc_plain", "id INT, v INT")
 		mustRead(t, db, context.Background(), "SELECT v FROM "+plain+" WHERE v IN (?, ?)", 1, 2)
-		waitFor(t, "the EXPLAIN of a plain IN lookup", func() bool { return len(tel.ended("EXPLAIN SELECT "+plain)) == 1 })
-		if got := log.kinds(); len(got) != 0 && !slices.Equal(got, []sqltrace.Kind{sqltrace.KindUnindexedIn}) {
+		testenv.WaitFor(t, 10*time.Second, func() bool { return len(tel.ended("EXPLAIN SELECT "+plain)) == 1 }) // the EXPLAIN of a plain IN lookup
+		if got := kinds(rec); len(got) != 0 && !slices.Equal(got, []sqltrace.Kind{sqltrace.KindUnindexedIn}) {
 			t.Fatalf("findings %v on catalog lookups", got)
 		}
 		for _, s := range tel.spans.Ended() {
@@ -333,10 +330,12 @@ func unindexedLookup(t *testing.T, b backend, db *sql.DB) (tableName, lookup str
 }
 
 // waitKinds waits until the handler received n findings.
-func waitKinds(t *testing.T, log *findingLog, n int) []sqltrace.Kind {
+func waitKinds(t *testing.T, rec *sqltracetest.Recorder, n int) []sqltrace.Kind {
 	t.Helper()
-	waitFor(t, fmt.Sprintf("%d findings", n), func() bool { return len(log.kinds()) >= n })
-	return log.kinds()
+	if !testenv.Eventually(10*time.Second, func() bool { return len(kinds(rec)) >= n }) {
+		t.Fatalf("timed out waiting for %d findings", n)
+	}
+	return kinds(rec)
 }
 
 // TestPlanFindingsReachEveryRequest: a plan finding is delivered once per
@@ -345,16 +344,15 @@ func waitKinds(t *testing.T, log *findingLog, n int) []sqltrace.Kind {
 func TestPlanFindingsReachEveryRequest(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
-			tel := newTelemetry(t)
-			var log findingLog
-			db := b.open(t, tel.options(sqltrace.WithFindingHandler(log.handle), sqltrace.WithSlowThreshold(0))...)
+			tel, rec := newRecorded(t)
+			db := b.open(t, rec.Options(sqltrace.WithSlowThreshold(0))...)
 			review, lookup := unindexedLookup(t, b, db)
 
 			first := request(tel, func(ctx context.Context) { mustRead(t, db, ctx, lookup, 1, 2, 3) })
-			if got := waitKinds(t, &log, 1); !slices.Equal(got, []sqltrace.Kind{sqltrace.KindUnindexedIn}) {
+			if got := waitKinds(t, rec, 1); !slices.Equal(got, []sqltrace.Kind{sqltrace.KindUnindexedIn}) {
 				t.Fatalf("findings %v, want unindexed_in", got)
 			}
-			f := log.fs[0]
+			f := rec.Findings()[0]
 			if f.SpanContext.TraceID() != first.TraceID() || !strings.HasSuffix(f.Location.File, "findings_trust_test.go") {
 				t.Errorf("first delivery: trace %s (want %s), location %+v", f.SpanContext.TraceID(), first.TraceID(), f.Location)
 			}
@@ -363,11 +361,11 @@ func TestPlanFindingsReachEveryRequest(t *testing.T) {
 				mustRead(t, db, ctx, lookup, 4, 5, 6)
 				mustRead(t, db, ctx, lookup, 7, 8, 9) // the same request: delivered once
 			})
-			got := log.kinds()
+			got := kinds(rec)
 			if !slices.Equal(got, []sqltrace.Kind{sqltrace.KindUnindexedIn, sqltrace.KindUnindexedIn}) {
 				t.Fatalf("findings %v, want unindexed_in for each of two requests", got)
 			}
-			if g := log.fs[1]; g.SpanContext.TraceID() != second.TraceID() || g.Table != review || g.Location.Line == 0 {
+			if g := rec.Findings()[1]; g.SpanContext.TraceID() != second.TraceID() || g.Table != review || g.Location.Line == 0 {
 				t.Errorf("second delivery %+v", g)
 			}
 			if n := findingsCount(t, tel, sqltrace.KindUnindexedIn); n != 2 {
@@ -396,9 +394,8 @@ func TestPlanFindingsReachEveryRequest(t *testing.T) {
 // session holding the lock runs both requests.
 func TestPlanFindingsReachRequestsWaitingForExplain(t *testing.T) {
 	b := mysqlBackend()
-	tel := newTelemetry(t)
-	var log findingLog
-	db := b.open(t, tel.options(sqltrace.WithFindingHandler(log.handle), sqltrace.WithSlowThreshold(0),
+	tel, rec := newRecorded(t)
+	db := b.open(t, rec.Options(sqltrace.WithSlowThreshold(0),
 		sqltrace.WithExplain(explain.WithTimeout(20*time.Second)))...)
 	review, lookup := unindexedLookup(t, b, db)
 	ctx := context.Background()
@@ -410,22 +407,21 @@ func TestPlanFindingsReachRequestsWaitingForExplain(t *testing.T) {
 	mustExec(t, conn, ctx, "LOCK TABLES "+review+" WRITE")
 	first := request(tel, func(ctx context.Context) { mustRead(t, conn, ctx, lookup, 1, 2, 3) })
 	second := request(tel, func(ctx context.Context) { mustRead(t, conn, ctx, lookup, 4, 5, 6) })
-	if k := log.kinds(); len(k) != 0 {
+	if k := kinds(rec); len(k) != 0 {
 		t.Fatalf("findings %v before the EXPLAIN could run", k)
 	}
 	mustExec(t, conn, ctx, "UNLOCK TABLES")
-	waitKinds(t, &log, 2)
-	log.mu.Lock()
-	defer log.mu.Unlock()
+	waitKinds(t, rec, 2)
+	fs := rec.Findings()
 	traces := map[trace.TraceID]bool{}
-	for _, f := range log.fs {
+	for _, f := range fs {
 		if f.Kind != sqltrace.KindUnindexedIn {
 			t.Fatalf("finding %s", f.Kind)
 		}
 		traces[f.SpanContext.TraceID()] = true
 	}
-	if len(log.fs) != 2 || !traces[first.TraceID()] || !traces[second.TraceID()] {
-		t.Fatalf("deliveries %d to traces %v, want one each to %s and %s", len(log.fs), traces, first.TraceID(), second.TraceID())
+	if len(fs) != 2 || !traces[first.TraceID()] || !traces[second.TraceID()] {
+		t.Fatalf("deliveries %d to traces %v, want one each to %s and %s", len(fs), traces, first.TraceID(), second.TraceID())
 	}
 }
 
@@ -434,23 +430,22 @@ func TestPlanFindingsReachRequestsWaitingForExplain(t *testing.T) {
 func TestVerdictsFollowTheSchema(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
-			tel := newTelemetry(t)
-			var log findingLog
-			db := b.open(t, tel.options(sqltrace.WithFindingHandler(log.handle), sqltrace.WithSlowThreshold(0))...)
+			tel, rec := newRecorded(t)
+			db := b.open(t, rec.Options(sqltrace.WithSlowThreshold(0))...)
 			review, lookup := unindexedLookup(t, b, db)
 			other, otherLookup := unindexedLookup(t, b, db)
 			ctx := context.Background()
 			mustRead(t, db, ctx, lookup, 1, 2, 3)
 			mustRead(t, db, ctx, otherLookup, 1, 2, 3)
-			waitKinds(t, &log, 2)
+			waitKinds(t, rec, 2)
 			var fix string
-			for _, f := range log.fs {
+			for _, f := range rec.Findings() {
 				if f.Table == review {
 					fix = f.Suggestion
 				}
 			}
 			if !strings.Contains(fix, "INDEX") || !strings.Contains(fix, " ix_"+review) {
-				t.Fatalf("no index suggested for %s: %+v", review, log.fs)
+				t.Fatalf("no index suggested for %s: %+v", review, rec.Findings())
 			}
 			mustExec(t, db, ctx, fix)
 
@@ -466,7 +461,7 @@ func TestVerdictsFollowTheSchema(t *testing.T) {
 			if k := last("SELECT " + other); !slices.Contains(k, "unindexed_in") {
 				t.Fatalf("the index on %s dropped the verdict on %s: %v", review, other, k)
 			}
-			waitFor(t, "the lookup explained again", func() bool { return len(tel.ended("EXPLAIN SELECT "+review)) == 2 })
+			testenv.WaitFor(t, 10*time.Second, func() bool { return len(tel.ended("EXPLAIN SELECT "+review)) == 2 }) // the lookup explained again
 			mustRead(t, db, ctx, lookup, 7, 8, 9)
 			if k := last("SELECT " + review); slices.Contains(k, "unindexed_in") {
 				t.Fatalf("explained again with the index, still %v", k)
@@ -479,15 +474,14 @@ func TestVerdictsFollowTheSchema(t *testing.T) {
 // names no table, so every verdict of the database may be stale.
 func TestDropIndexWithoutTableForgetsEveryVerdict(t *testing.T) {
 	b := postgresBackend()
-	tel := newTelemetry(t)
-	var log findingLog
-	db := b.open(t, tel.options(sqltrace.WithFindingHandler(log.handle), sqltrace.WithSlowThreshold(0))...)
+	tel, rec := newRecorded(t)
+	db := b.open(t, rec.Options(sqltrace.WithSlowThreshold(0))...)
 	review, lookup := unindexedLookup(t, b, db)
 	other, otherLookup := unindexedLookup(t, b, db)
 	ctx := context.Background()
 	mustRead(t, db, ctx, lookup, 1, 2, 3)
 	mustRead(t, db, ctx, otherLookup, 1, 2, 3)
-	if got := waitKinds(t, &log, 2); !slices.Equal(got, []sqltrace.Kind{sqltrace.KindUnindexedIn, sqltrace.KindUnindexedIn}) {
+	if got := waitKinds(t, rec, 2); !slices.Equal(got, []sqltrace.Kind{sqltrace.KindUnindexedIn, sqltrace.KindUnindexedIn}) {
 		t.Fatalf("findings %v", got)
 	}
 	mustExec(t, db, ctx, "CREATE INDEX ix_"+review+"_unrelated ON "+review+" (reid)")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sqlsight/sqlsight/explain"
 	"github.com/sqlsight/sqlsight/internal/testenv"
+	"github.com/sqlsight/sqlsight/internal/vocab"
 	"github.com/sqlsight/sqlsight/sqltrace"
 )
 
@@ -115,7 +116,7 @@ func TestExplainRunsNoUserFunction(t *testing.T) {
 				if err := pending.Wait(ctx); err != nil {
 					t.Fatalf("explains still in flight: %v", err)
 				}
-				skipped = tel.Counter(t, explain.MetricRequests, "reason", explain.SkipFunction)
+				skipped = tel.Counter(t, vocab.MetricExplainRequests, "reason", string(vocab.SkipFunction))
 				return logRows() - before, skipped
 			}
 

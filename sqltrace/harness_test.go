@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"github.com/sqlsight/sqlsight/internal/testenv"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -22,7 +21,9 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	_ "modernc.org/sqlite"
 
+	"github.com/sqlsight/sqlsight/internal/testenv"
 	"github.com/sqlsight/sqlsight/sqltrace"
+	"github.com/sqlsight/sqlsight/sqltrace/sqltracetest"
 )
 
 // telemetry collects what a wrapped database emits.
@@ -36,6 +37,13 @@ type telemetry struct {
 func newTelemetry(t testing.TB) *telemetry {
 	e := testenv.NewTelemetry(t)
 	return &telemetry{spans: e.Spans, tp: e.TracerProvider, reader: e.Metrics, mp: e.MeterProvider}
+}
+
+// newRecorded returns telemetry whose spans, metrics and findings rec
+// records: open databases with rec.Options.
+func newRecorded(t testing.TB) (tel *telemetry, rec *sqltracetest.Recorder) {
+	rec = sqltracetest.New(t)
+	return &telemetry{spans: rec.Spans, tp: rec.TracerProvider, reader: rec.Metrics, mp: rec.MeterProvider}, rec
 }
 
 func (tel *telemetry) options(extra ...sqltrace.Option) []sqltrace.Option {
@@ -97,22 +105,6 @@ type backend struct {
 	autoID           string
 }
 
-func mysqlDSN(t testing.TB) string {
-	dsn := os.Getenv("SQLSIGHT_MYSQL_DSN")
-	if dsn == "" {
-		t.Skip("MariaDB/MySQL tests skipped: set SQLSIGHT_MYSQL_DSN='root@tcp(127.0.0.1:3306)/test' to run them")
-	}
-	return dsn
-}
-
-func postgresDSN(t testing.TB) string {
-	dsn := os.Getenv("SQLSIGHT_POSTGRES_DSN")
-	if dsn == "" {
-		t.Skip("PostgreSQL tests skipped: set SQLSIGHT_POSTGRES_DSN='postgres://postgres@127.0.0.1:5432/test?sslmode=disable' to run them")
-	}
-	return dsn
-}
-
 // databaseOf returns the database named by the DSN in the environment
 // variable env ("test" when unset or unnamed): the expected db.namespace.
 func databaseOf(env string) string {
@@ -146,11 +138,11 @@ func sqliteBackend() backend {
 
 func mysqlBackend() backend {
 	return backend{
-		name: "mariadb", system: "mariadb", namespace: databaseOf("SQLSIGHT_MYSQL_DSN"), address: "127.0.0.1", missingTableCode: "1146",
+		name: "mariadb", system: "mariadb", namespace: databaseOf(testenv.EnvMySQLDSN), address: "127.0.0.1", missingTableCode: "1146",
 		autoID: "BIGINT AUTO_INCREMENT PRIMARY KEY",
 		ph:     func(int) string { return "?" },
 		open: func(t testing.TB, opts ...sqltrace.Option) *sql.DB {
-			cfg, err := mysql.ParseDSN(mysqlDSN(t))
+			cfg, err := mysql.ParseDSN(testenv.MySQLDSN(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -163,7 +155,7 @@ func mysqlBackend() backend {
 			return db
 		},
 		openRaw: func(t testing.TB) *sql.DB {
-			db, err := sql.Open("mysql", mysqlDSN(t))
+			db, err := sql.Open("mysql", testenv.MySQLDSN(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -175,11 +167,11 @@ func mysqlBackend() backend {
 
 func postgresBackend() backend {
 	return backend{
-		name: "postgresql", system: "postgresql", namespace: databaseOf("SQLSIGHT_POSTGRES_DSN"), address: "127.0.0.1", missingTableCode: "42P01",
+		name: "postgresql", system: "postgresql", namespace: databaseOf(testenv.EnvPostgresDSN), address: "127.0.0.1", missingTableCode: "42P01",
 		autoID: "BIGSERIAL PRIMARY KEY",
 		ph:     func(i int) string { return fmt.Sprintf("$%d", i) },
 		open: func(t testing.TB, opts ...sqltrace.Option) *sql.DB {
-			cfg, err := pgx.ParseConfig(postgresDSN(t))
+			cfg, err := pgx.ParseConfig(testenv.PostgresDSN(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -188,7 +180,7 @@ func postgresBackend() backend {
 			return db
 		},
 		openRaw: func(t testing.TB) *sql.DB {
-			db, err := sql.Open("pgx", postgresDSN(t))
+			db, err := sql.Open("pgx", testenv.PostgresDSN(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -210,16 +202,4 @@ func table(t testing.TB, db *sql.DB, prefix, columns string) string {
 	}
 	t.Cleanup(func() { _, _ = db.ExecContext(context.Background(), "DROP TABLE "+name) })
 	return name
-}
-
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }

@@ -15,6 +15,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/sqlsight/sqlsight/explain"
+	"github.com/sqlsight/sqlsight/internal/testenv"
 	"github.com/sqlsight/sqlsight/resource"
 	"github.com/sqlsight/sqlsight/sqltrace"
 	"github.com/sqlsight/sqlsight/sqltrace/sqltracetest"
@@ -32,7 +33,9 @@ func endedNamed(rec *sqltracetest.Recorder, name string) []sdktrace.ReadOnlySpan
 
 func waitSpans(t *testing.T, rec *sqltracetest.Recorder, name string, n int) []sdktrace.ReadOnlySpan {
 	t.Helper()
-	waitFor(t, fmt.Sprintf("%d %q spans", n, name), func() bool { return len(endedNamed(rec, name)) >= n })
+	if !testenv.Eventually(10*time.Second, func() bool { return len(endedNamed(rec, name)) >= n }) {
+		t.Fatalf("timed out waiting for %d %q spans", n, name)
+	}
 	return endedNamed(rec, name)
 }
 
@@ -158,7 +161,7 @@ func TestScenario2PartitionsNotPruned(t *testing.T) {
 	if fs := findingsOf(rec, sqltrace.KindSlowQuery, readSummary); len(fs) != 1 {
 		t.Fatalf("slow_query findings %v", rec.Findings())
 	}
-	waitFor(t, "partitions_not_pruned on the read", func() bool { return len(findingsOf(rec, sqltrace.KindPartitionsNotPruned, readSummary)) == 1 })
+	testenv.WaitFor(t, 10*time.Second, func() bool { return len(findingsOf(rec, sqltrace.KindPartitionsNotPruned, readSummary)) == 1 }) // partitions_not_pruned on the read
 	f := findingsOf(rec, sqltrace.KindPartitionsNotPruned, readSummary)[0]
 	if f.Table != doc || !strings.Contains(f.Suggestion, "partition_date") {
 		t.Errorf("finding %+v", f)
@@ -189,9 +192,9 @@ func TestScenario2PartitionsNotPruned(t *testing.T) {
 		t.Fatal("the UPDATE changed nothing")
 	}
 	updateSummary := "UPDATE " + doc + " SELECT " + file
-	waitFor(t, "partitions_not_pruned on the UPDATE", func() bool {
+	testenv.WaitFor(t, 10*time.Second, func() bool {
 		return len(findingsOf(rec, sqltrace.KindPartitionsNotPruned, updateSummary)) > 0
-	})
+	}) // partitions_not_pruned on the UPDATE
 }
 
 // Scenario 3: ~100 single-row inserts per request; the count is on the
@@ -302,7 +305,7 @@ func TestScenario5ExplainStaysBounded(t *testing.T) {
 		}
 		rows.Close()
 	}
-	waitFor(t, "the first EXPLAIN spans", func() bool { return len(endedNamed(rec, "EXPLAIN SELECT "+room)) >= 1 })
+	testenv.WaitFor(t, 10*time.Second, func() bool { return len(endedNamed(rec, "EXPLAIN SELECT "+room)) >= 1 }) // the first EXPLAIN spans
 	for _, s := range rec.Spans.Ended() {
 		if strings.HasPrefix(s.Name(), "EXPLAIN") && !strings.HasPrefix(s.Name(), "EXPLAIN SELECT") && !strings.HasPrefix(s.Name(), "EXPLAIN INSERT") {
 			t.Errorf("explained %q", s.Name())

@@ -25,6 +25,7 @@ import (
 	"modernc.org/sqlite"
 
 	"github.com/sqlsight/sqlsight/explain"
+	"github.com/sqlsight/sqlsight/internal/testenv"
 	"github.com/sqlsight/sqlsight/sqltrace"
 )
 
@@ -66,12 +67,12 @@ func secretsBackends() []secretsBackend {
 		{
 			name: "mariadb",
 			connector: func(t *testing.T) driver.Connector {
-				admin, err := sql.Open("mysql", mysqlDSN(t))
+				admin, err := sql.Open("mysql", testenv.MySQLDSN(t))
 				if err != nil {
 					t.Fatal(err)
 				}
 				defer admin.Close()
-				cfg, err := mysql.ParseDSN(mysqlDSN(t))
+				cfg, err := mysql.ParseDSN(testenv.MySQLDSN(t))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -102,7 +103,7 @@ func secretsBackends() []secretsBackend {
 		{
 			name: "postgresql",
 			connector: func(t *testing.T) driver.Connector {
-				cfg, err := pgx.ParseConfig(postgresDSN(t))
+				cfg, err := pgx.ParseConfig(testenv.PostgresDSN(t))
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"sync"
 
-	"github.com/sqlsight/sqlsight/explain"
+	"github.com/sqlsight/sqlsight/internal/explainer"
 )
 
 // PendingExplains counts the statements that databases handed to their
@@ -98,7 +98,7 @@ func (p *PendingExplains) set(n int) {
 
 // submitExplain hands st to the sampler, counting it as pending when a
 // test asked for it; the count is an atomic-free no-op otherwise.
-func (c *connector) submitExplain(ctx context.Context, s *explain.Sampler, st explain.Statement) bool {
+func (c *connector) submitExplain(ctx context.Context, s *explainer.Sampler, st explainer.Statement) bool {
 	p := c.inst.cfg.pendingExplains
 	if p == nil {
 		return s.Submit(ctx, st)

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"go.opentelemetry.io/otel/attribute"
 
+	"github.com/sqlsight/sqlsight/internal/testenv"
 	"github.com/sqlsight/sqlsight/sqltrace"
 	"github.com/sqlsight/sqlsight/sqltrace/sqltracetest"
 )
@@ -21,7 +22,7 @@ import (
 // a later execution. PostgreSQL with hypopg verifies the scenario-1 lookup's
 // index; the same server without hypopg leaves it unverified.
 func TestVerifiedSuggestionOnSpans(t *testing.T) {
-	dsn := postgresDSN(t)
+	dsn := testenv.PostgresDSN(t)
 	for _, hypopg := range []bool{false, true} {
 		name := map[bool]string{false: "without hypopg", true: "with hypopg"}[hypopg]
 		t.Run(name, func(t *testing.T) {

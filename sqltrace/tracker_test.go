@@ -160,7 +160,7 @@ func TestTrackerScopeStatesAreBounded(t *testing.T) {
 }
 
 func TestExplainIndexIsBounded(t *testing.T) {
-	var e explainer
+	var e explainState
 	info := &sqlinfo.Info{Tables: make([]sqlinfo.TableRef, 50)}
 	for i := range 3 * maxExplained {
 		fp := fmt.Sprintf("%016x", i)

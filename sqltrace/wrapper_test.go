@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"modernc.org/sqlite"
 
+	"github.com/sqlsight/sqlsight/internal/testenv"
 	"github.com/sqlsight/sqlsight/sqltrace"
 )
 
@@ -240,7 +241,7 @@ func TestSpansAcrossDatabases(t *testing.T) {
 // one span, without error, must result.
 func TestErrSkipIsNotRecorded(t *testing.T) {
 	tel := newTelemetry(t)
-	cfg, err := mysql.ParseDSN(mysqlDSN(t))
+	cfg, err := mysql.ParseDSN(testenv.MySQLDSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +271,7 @@ func TestOpenWithDSN(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open(name, postgresDSN(t))
+	db, err := sql.Open(name, testenv.PostgresDSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

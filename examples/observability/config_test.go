@@ -30,6 +30,7 @@ import (
 	"github.com/sqlsight/sqlsight/explain"
 	"github.com/sqlsight/sqlsight/internal/demoapp"
 	"github.com/sqlsight/sqlsight/internal/testenv"
+	"github.com/sqlsight/sqlsight/internal/vocab"
 	"github.com/sqlsight/sqlsight/sqltrace"
 )
 
@@ -356,7 +357,10 @@ func checkPromQL(t *testing.T, where, expr string) {
 		string(sqltrace.KindUnindexedIn), string(sqltrace.KindFullScan), string(sqltrace.KindSortWithoutIndex),
 		string(sqltrace.KindPartitionsNotPruned), string(sqltrace.KindSlowQuery),
 	}
-	outcomes := []string{explain.OutcomeDone, explain.OutcomeCached, explain.OutcomeDropped, explain.OutcomeError, explain.OutcomeSkipped}
+	var outcomes []string
+	for _, o := range vocab.Outcomes {
+		outcomes = append(outcomes, string(o))
+	}
 	for _, c := range []struct {
 		label string
 		valid []string

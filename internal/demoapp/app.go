@@ -116,8 +116,9 @@ func (a *App) request(ctx context.Context, name string, fn func(context.Context)
 	return fn(ctx)
 }
 
-// UpsertReviews is seed 1: check which reviews exist with an IN lookup on
-// n_review_id (no index), then insert the missing ones in one statement.
+// UpsertReviews is scenario 1 of sqltrace/scenarios_test.go: check which
+// reviews exist with an IN lookup on n_review_id (no index), then insert
+// the missing ones in one statement.
 // The block is tracked like the author's CPU/memory context manager.
 func (a *App) UpsertReviews(ctx context.Context, ids []int64) error {
 	return a.request(ctx, "POST /reviews/upsert", func(ctx context.Context) error {
@@ -178,7 +179,7 @@ func (a *App) ListLabels(ctx context.Context, labelIDs []int) ([]string, error) 
 	return names, err
 }
 
-// SaveItems is seed 3: one INSERT per item.
+// SaveItems is scenario 3 of sqltrace/scenarios_test.go: one INSERT per item.
 func (a *App) SaveItems(ctx context.Context, reviewID int64, labelIDs []int) error {
 	return a.request(ctx, "POST /items", func(ctx context.Context) error {
 		for _, id := range labelIDs {

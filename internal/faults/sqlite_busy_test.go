@@ -8,6 +8,7 @@ import (
 
 	"github.com/sqlsight/sqlsight/explain"
 	"github.com/sqlsight/sqlsight/internal/testenv"
+	"github.com/sqlsight/sqlsight/internal/vocab"
 	"github.com/sqlsight/sqlsight/sqltrace"
 )
 
@@ -57,7 +58,7 @@ func TestSQLiteDefaultDSNWritesNeverBusy(t *testing.T) {
 			if failed > 0 {
 				t.Errorf("%d of 1800 writes failed, first: %v", failed, first)
 			}
-			done := tel.Counter(t, explain.MetricRequests, "outcome", explain.OutcomeDone)
+			done := tel.Counter(t, vocab.MetricExplainRequests, "outcome", string(vocab.OutcomeDone))
 			if done < 20 {
 				t.Errorf("only %d explains ran alongside the writes", done)
 			}

@@ -68,7 +68,7 @@ func TestParse(t *testing.T) {
 		single     bool
 		statements int
 	}{
-		{name: "seed 1 lookup", dialect: MySQL, query: "SELECT n_review_id, reid FROM review WHERE n_review_id IN (?, ?, ?)",
+		{name: "IN lookup with placeholders", dialect: MySQL, query: "SELECT n_review_id, reid FROM review WHERE n_review_id IN (?, ?, ?)",
 			summary: "SELECT review", op: "SELECT", collection: "review", kind: KindSelect,
 			tables: []TableRef{{Name: "review"}}, in: []ColumnRef{{Name: "n_review_id"}}, statements: 1},
 		{name: "alias", dialect: PostgreSQL, query: "SELECT r.reid FROM review r WHERE r.n_review_id IN ($1, $2)",

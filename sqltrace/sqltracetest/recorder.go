@@ -72,7 +72,7 @@ func (r *Recorder) Options(extra ...sqltrace.Option) []sqltrace.Option {
 const testExplainRate = 10_000
 
 // SettleTimeout bounds how long RequireNoFindings waits for the EXPLAINs
-// in flight; it is well above explain.DefaultTimeout.
+// in flight; it is well above explain's default timeout (2 s, explain.WithTimeout).
 const SettleTimeout = 30 * time.Second
 
 // Settle waits until every EXPLAIN that the recorder's databases started
