@@ -191,7 +191,7 @@ func (r *run) detect() detection {
 			d.deliver = append(d.deliver, r.finding(KindSlowQuery, 1, true))
 			d.explainR = vocab.ReasonSlow
 		}
-		r.locate(d.deliver)
+		r.locate(d.deliver, nil)
 		return d
 	}
 	d.inScope, d.scope = true, scope
@@ -209,12 +209,15 @@ func (r *run) detect() detection {
 	}
 	o := r.conn.tracker.observe(&x)
 	d.count = o.count
+	var walked *callStack
 	if o.loop != "" {
 		reached := o.count >= cfg.nPlusOneThreshold
 		if o.loop == KindRepeatedWrite {
 			reached = o.count >= cfg.repeatedWriteThreshold
 		}
-		hit, claimed := r.conn.tracker.sameStack(x.key, o.loop, stackIdentity(), reached)
+		walked = new(callStack)
+		stack := cfg.walkLoopStack(walked, &st.loopDepth)
+		hit, claimed := r.conn.tracker.sameStack(x.key, o.loop, stack, reached)
 		if hit {
 			o.hits.add(o.loop)
 		}
@@ -252,17 +255,25 @@ func (r *run) detect() detection {
 	case o.claimed.has(KindRepeatedWrite) && info.Kind != sqlinfo.KindInsert:
 		d.explainR = vocab.ReasonRepeatedWrite
 	}
-	r.locate(d.deliver)
+	r.locate(d.deliver, walked)
 	return d
 }
 
 // locate sets the location of the findings delivered now: the stack is
-// walked only when something is delivered.
-func (r *run) locate(fs []Finding) {
+// walked only when something is delivered, and not again when the loop
+// rule walked it for this execution.
+func (r *run) locate(fs []Finding, walked *callStack) {
 	if len(fs) == 0 {
 		return
 	}
-	loc := r.conn.inst.cfg.callerLocation()
+	cfg := r.conn.inst.cfg
+	var loc Location
+	if walked != nil {
+		pcs := walked.pcs // symbolizing keeps the slice: copy it off the hot path's stack
+		loc = cfg.locationOf(pcs[:walked.n])
+	} else {
+		loc = cfg.callerLocation()
+	}
 	for i := range fs {
 		fs[i].Location = loc
 	}

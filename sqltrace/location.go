@@ -1,9 +1,12 @@
 package sqltrace
 
 import (
+	"maps"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel/attribute"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
@@ -70,7 +73,13 @@ const maxCallerDepth = 64
 func (cfg *config) callerLocation() Location {
 	var pcs [maxCallerDepth]uintptr
 	n := runtime.Callers(2, pcs[:])
-	frames := runtime.CallersFrames(pcs[:n])
+	return cfg.locationOf(pcs[:n])
+}
+
+// locationOf symbolizes program counters from runtime.Callers up to the
+// first application frame.
+func (cfg *config) locationOf(pcs []uintptr) Location {
+	frames := runtime.CallersFrames(pcs)
 	for {
 		f, more := frames.Next()
 		if f.Function != "" && !cfg.skipFrame(f.Function, f.File) {
@@ -135,16 +144,99 @@ func shortFunction(f string) string {
 	return f
 }
 
-// stackIdentity hashes the program counters of the current call stack:
-// two executions from the same place in a loop have the same. It does
-// not symbolize (about as costly as callerLocation's walk without the
-// lookups), and runs only around a loop threshold.
-func stackIdentity() uint64 {
-	var pcs [maxCallerDepth]uintptr
-	n := runtime.Callers(2, pcs[:])
+// callStack is the part of a goroutine's call stack that the loop rule
+// compares: the program counters from the statement's detection up to the
+// application's frame, the location a finding reports.
+type callStack struct {
+	pcs [maxCallerDepth]uintptr
+	n   int
+}
+
+// walkLoopStack fills cs and returns the hash of its program counters: two
+// executions from the same code location (the frame a finding's Location
+// names), reached along the same path, have the same. It does not
+// symbolize, and the caller passes cs on to locate a finding delivered by
+// the same execution. Unwinding costs one to two thousand instructions a
+// frame, so the walk stops at the application's frame: depth remembers,
+// per statement, how many frames that took last time. A walk of that many
+// frames that ends in no application frame (the statement came along a
+// deeper path) walks again in full.
+func (cfg *config) walkLoopStack(cs *callStack, depth *atomic.Int32) uint64 {
+	d := int(depth.Load())
+	if d <= 0 || d > maxCallerDepth {
+		d = maxCallerDepth
+	}
+	n := runtime.Callers(2, cs.pcs[:d])
+	found := false
+	if cs.n, found = cfg.frames.throughApp(cs.pcs[:n], cfg); !found && n == d && d < maxCallerDepth {
+		n = runtime.Callers(2, cs.pcs[:])
+		cs.n, found = cfg.frames.throughApp(cs.pcs[:n], cfg)
+	}
+	if found && cs.n != d {
+		depth.Store(int32(cs.n))
+	}
+	return hashPCs(cs.pcs[:cs.n])
+}
+
+func hashPCs(pcs []uintptr) uint64 {
 	h := uint64(14695981039346656037)
-	for _, pc := range pcs[:n] {
+	for _, pc := range pcs {
 		h = (h ^ uint64(pc)) * 1099511628211
 	}
 	return h
+}
+
+// maxFrameKinds bounds the program counters frameKinds keeps; past it,
+// new frames are symbolized on every walk that meets them.
+const maxFrameKinds = 4096
+
+// frameKinds remembers, per program counter, whether the frame is the
+// application's (a finding's location may point at it): symbolizing a
+// frame costs more than unwinding it, and a program has few call sites.
+// Readers take no lock: the map is replaced, never changed, when a frame
+// is added.
+type frameKinds struct {
+	app atomic.Pointer[map[uintptr]bool]
+	mu  sync.Mutex // serialises additions
+}
+
+// throughApp returns how many of pcs lead up to the first application
+// frame, that frame included, or len(pcs) and found=false.
+func (k *frameKinds) throughApp(pcs []uintptr, cfg *config) (n int, found bool) {
+	for i, pc := range pcs {
+		if k.isApp(pc, cfg) {
+			return i + 1, true
+		}
+	}
+	return len(pcs), false
+}
+
+func (k *frameKinds) isApp(pc uintptr, cfg *config) bool {
+	if m := k.app.Load(); m != nil {
+		if app, ok := (*m)[pc]; ok {
+			return app
+		}
+	}
+	f, _ := runtime.CallersFrames([]uintptr{pc}).Next()
+	app := f.Function != "" && !cfg.skipFrame(f.Function, f.File)
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	old := k.app.Load()
+	if old != nil && len(*old) >= maxFrameKinds {
+		return app
+	}
+	m := make(map[uintptr]bool, 1+lenOf(old))
+	if old != nil {
+		maps.Copy(m, *old)
+	}
+	m[pc] = app
+	k.app.Store(&m)
+	return app
+}
+
+func lenOf(m *map[uintptr]bool) int {
+	if m == nil {
+		return 0
+	}
+	return len(*m)
 }

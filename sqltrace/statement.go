@@ -40,8 +40,11 @@ type statement struct {
 	// Fixed statements (BEGIN, COMMIT, ...) never do.
 	lastDriverTime atomic.Int64
 	fixed          bool
-	name           string
-	attrs          []attribute.KeyValue
+	// loopDepth is how many frames the loop rule's last walk took to reach
+	// the application (see walkLoopStack); 0 before the first.
+	loopDepth atomic.Int32
+	name      string
+	attrs     []attribute.KeyValue
 	// metricAttrs are the low-cardinality attributes of the metrics.
 	metricAttrs []attribute.KeyValue
 	metricOpts  []metric.RecordOption
