@@ -161,7 +161,7 @@ func (r *run) detect() detection {
 	}
 	var wrote [4]uint64
 	if r.err == nil && info.Kind != sqlinfo.KindSelect {
-		x.wrote, x.allWrote = r.conn.wrote(info, wrote[:0], scope, inScope)
+		x.wrote, x.allWrote = r.conn.wrote(st, wrote[:0], scope, inScope)
 	}
 	switch {
 	case catalog:
@@ -279,20 +279,15 @@ func (r *run) locate(fs []Finding, walked *callStack) {
 	}
 }
 
-// wrote returns the tables a successful statement changed (appended to
-// buf), or all=true when it may have changed any. A transaction ended by
-// text (COMMIT, ROLLBACK) is recorded here, and DDL also drops the plan
-// verdicts naming its tables.
-func (c *connector) wrote(info *sqlinfo.Info, buf []uint64, scope scopeKey, inScope bool) (tables []uint64, all bool) {
+// wrote returns the tables a successful statement changed (the
+// statement's own keys, or appended to buf), or all=true when it may have
+// changed any. A transaction ended by text (COMMIT, ROLLBACK) is recorded
+// here, and DDL also drops the plan verdicts naming its tables.
+func (c *connector) wrote(st *statement, buf []uint64, scope scopeKey, inScope bool) (tables []uint64, all bool) {
+	info := st.info
 	switch info.Kind {
 	case sqlinfo.KindInsert, sqlinfo.KindUpdate, sqlinfo.KindDelete:
-		if len(info.Tables) == 0 {
-			return buf, true
-		}
-		for _, t := range info.Tables {
-			buf = append(buf, tableHash(t.Name))
-		}
-		return buf, false
+		return st.tableKeys, len(st.tableKeys) == 0
 	}
 	switch info.Operation {
 	case "COMMIT", "ROLLBACK", "END", "ABORT":
