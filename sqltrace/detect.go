@@ -216,7 +216,7 @@ func (r *run) detect() detection {
 			reached = o.count >= cfg.repeatedWriteThreshold
 		}
 		walked = new(callStack)
-		stack := cfg.walkLoopStack(walked, &st.loopDepth)
+		stack := cfg.walkLoopStack(walked, &st.loopWalk)
 		hit, claimed := r.conn.tracker.sameStack(x.key, o.loop, stack, reached)
 		if hit {
 			o.hits.add(o.loop)

@@ -157,34 +157,57 @@ type callStack struct {
 // names), reached along the same path, have the same. It does not
 // symbolize, and the caller passes cs on to locate a finding delivered by
 // the same execution. Unwinding costs one to two thousand instructions a
-// frame, so the walk stops at the application's frame: depth remembers,
-// per statement, how many frames that took last time. A walk of that many
-// frames that ends in no application frame (the statement came along a
-// deeper path) walks again in full.
-func (cfg *config) walkLoopStack(cs *callStack, depth *atomic.Int32) uint64 {
-	d := int(depth.Load())
-	if d <= 0 || d > maxCallerDepth {
+// frame, so the walk stops at the application's frame, using what the
+// statement's last walk found (hint). A walk that does not end where the
+// hint says (the statement came along another path) is read frame by
+// frame, and walks again in full when it found no application frame.
+func (cfg *config) walkLoopStack(cs *callStack, hint *walkHint) uint64 {
+	d := int(hint.depth.Load())
+	if d > 0 && d < maxCallerDepth {
+		cs.n = runtime.Callers(2, cs.pcs[:d])
+		if cs.n == d {
+			below := hashPCs(cs.pcs[:d-1])
+			if below == hint.below.Load() && cfg.frames.isApp(cs.pcs[d-1], cfg) {
+				return extendPCHash(below, cs.pcs[d-1])
+			}
+		}
+	} else {
 		d = maxCallerDepth
+		cs.n = runtime.Callers(2, cs.pcs[:])
 	}
-	n := runtime.Callers(2, cs.pcs[:d])
-	found := false
+	n := cs.n
+	var found bool
 	if cs.n, found = cfg.frames.throughApp(cs.pcs[:n], cfg); !found && n == d && d < maxCallerDepth {
 		n = runtime.Callers(2, cs.pcs[:])
 		cs.n, found = cfg.frames.throughApp(cs.pcs[:n], cfg)
 	}
-	if found && cs.n != d {
-		depth.Store(int32(cs.n))
+	if found {
+		hint.depth.Store(int32(cs.n))
+		hint.below.Store(hashPCs(cs.pcs[:cs.n-1]))
 	}
 	return hashPCs(cs.pcs[:cs.n])
 }
 
+// walkHint is what a statement's last loop-rule walk found: how many frames
+// lead up to the application's, that one included, and the hash of those
+// below it, all of them library frames. The two may come from different
+// walks; a mismatch only costs a walk read frame by frame.
+type walkHint struct {
+	depth atomic.Int32
+	below atomic.Uint64
+}
+
+const pcHashBasis = 14695981039346656037
+
 func hashPCs(pcs []uintptr) uint64 {
-	h := uint64(14695981039346656037)
+	h := uint64(pcHashBasis)
 	for _, pc := range pcs {
-		h = (h ^ uint64(pc)) * 1099511628211
+		h = extendPCHash(h, pc)
 	}
 	return h
 }
+
+func extendPCHash(h uint64, pc uintptr) uint64 { return (h ^ uint64(pc)) * 1099511628211 }
 
 // maxFrameKinds bounds the program counters frameKinds keeps; past it,
 // new frames are symbolized on every walk that meets them.

@@ -2,7 +2,6 @@ package sqltrace
 
 import (
 	"strings"
-	"sync/atomic"
 	"testing"
 )
 
@@ -49,17 +48,17 @@ func TestCallerLocationIsTheCaller(t *testing.T) {
 // libraryFrames walks the loop rule's stack under n+1 frames the
 // configuration below skips, like database/sql and an ORM between the
 // application and the driver, and fills loc from the walk when asked.
-func libraryFrames(n int, cfg *config, depth *atomic.Int32, loc *Location) uint64 {
+func libraryFrames(n int, cfg *config, hint *walkHint, loc *Location) uint64 {
 	if n == 0 {
 		var cs callStack
-		h := cfg.walkLoopStack(&cs, depth)
+		h := cfg.walkLoopStack(&cs, hint)
 		if loc != nil {
 			pcs := cs.pcs
 			*loc = cfg.locationOf(pcs[:cs.n])
 		}
 		return h
 	}
-	return libraryFrames(n-1, cfg, depth, loc)
+	return libraryFrames(n-1, cfg, hint, loc)
 }
 
 // TestLoopStackIsTheCodeLocation: the loop rule's stack identity is the
@@ -67,16 +66,16 @@ func libraryFrames(n int, cfg *config, depth *atomic.Int32, loc *Location) uint6
 // the walk stops at the application's frame.
 func TestLoopStackIsTheCodeLocation(t *testing.T) {
 	cfg := &config{findings: findingsConfig{callerSkip: []string{"github.com/sqlsight/sqlsight/sqltrace.libraryFrames"}}}
-	var depth atomic.Int32
+	var hint walkHint
 	var loop [5]uint64
 	for i, n := range []int{4, 4, 20, 4, 4} {
 		var loc Location
-		loop[i] = libraryFrames(n, cfg, &depth, &loc)
+		loop[i] = libraryFrames(n, cfg, &hint, &loc)
 		if !strings.HasSuffix(loc.Function, "TestLoopStackIsTheCodeLocation") {
 			t.Fatalf("execution %d located at %+v", i, loc)
 		}
 		want := int32(n + 2) // libraryFrames n+1 times, then this function
-		if got := depth.Load(); got != want {
+		if got := hint.depth.Load(); got != want {
 			t.Fatalf("execution %d: walk depth %d, want %d", i, got, want)
 		}
 	}
@@ -86,7 +85,7 @@ func TestLoopStackIsTheCodeLocation(t *testing.T) {
 	if loop[2] == loop[0] {
 		t.Fatal("another path has the same stack")
 	}
-	other := libraryFrames(4, cfg, &depth, nil)
+	other := libraryFrames(4, cfg, &hint, nil)
 	if other == loop[0] {
 		t.Fatal("another line has the same stack")
 	}
@@ -119,10 +118,10 @@ func BenchmarkCallerLocation(b *testing.B) {
 // leaves out.
 func BenchmarkLoopStack(b *testing.B) {
 	cfg := &config{findings: findingsConfig{callerSkip: []string{"github.com/sqlsight/sqlsight/sqltrace.libraryFrames"}}}
-	var depth atomic.Int32
+	var hint walkHint
 	deep(30, func() {
 		for b.Loop() {
-			libraryFrames(14, cfg, &depth, nil)
+			libraryFrames(14, cfg, &hint, nil)
 		}
 	})
 }

@@ -40,9 +40,9 @@ type statement struct {
 	// Fixed statements (BEGIN, COMMIT, ...) never do.
 	lastDriverTime atomic.Int64
 	fixed          bool
-	// loopDepth is how many frames the loop rule's last walk took to reach
-	// the application (see walkLoopStack); 0 before the first.
-	loopDepth atomic.Int32
+	// loopWalk is what the loop rule's last walk of the stack found (see
+	// walkLoopStack).
+	loopWalk walkHint
 	// tableKeys are the tableHash of each of info.Tables: a write records
 	// them in its scope on every execution.
 	tableKeys []uint64
