@@ -83,9 +83,13 @@ var textSeed = maphash.MakeSeed()
 // same raw text exactly when their literals are the same, so hashing the
 // text (never keeping it) stands for hashing the literals. bun, and every
 // application that formats values into SQL, sends WHERE id = 1, = 2, ...
-// with no arguments at all.
-func valuesHash(argsHash uint64, query string) uint64 {
-	return argsHash*0x9E3779B97F4A7C15 ^ maphash.String(textSeed, query)
+// with no arguments at all. textHash is the statement cache's hash of the
+// text, taken on the way in; 0 hashes it here.
+func valuesHash(argsHash, textHash uint64, query string) uint64 {
+	if textHash == 0 {
+		textHash = maphash.String(textSeed, query)
+	}
+	return argsHash*0x9E3779B97F4A7C15 ^ textHash
 }
 
 // detection is the result of running the detectors on one execution.
@@ -167,7 +171,7 @@ func (r *run) detect() detection {
 	case catalog:
 	case info.Kind == sqlinfo.KindSelect:
 		x.role = roleRead
-		x.values = valuesHash(r.argsHash, r.query)
+		x.values = valuesHash(r.argsHash, r.textHash, r.query)
 	case info.SingleRowWrite:
 		x.role = roleSingleWrite
 	}

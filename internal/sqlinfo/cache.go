@@ -111,6 +111,14 @@ func NewCache[V any](d Dialect, limits CacheLimits, build func(query string) V, 
 
 // Get returns the value for query, building it when its shape is new.
 func (c *Cache[V]) Get(query string) V {
+	v, _ := c.Lookup(query)
+	return v
+}
+
+// Lookup is Get that also returns the hash of the whole text it computed
+// (equal for equal texts of one cache), for a caller that would otherwise
+// hash the text again.
+func (c *Cache[V]) Lookup(query string) (v V, textHash uint64) {
 	h := maphash.String(c.seed, query)
 	ts := &c.texts[h%cacheShards]
 	ts.mu.RLock()
@@ -119,7 +127,7 @@ func (c *Cache[V]) Get(query string) V {
 	if ok && e.text == query {
 		markUsed(&e.used)
 		markUsed(&e.shape.used)
-		return e.shape.value
+		return e.shape.value, h
 	}
 	c.lookups.Add(1)
 	se := c.shape(query)
@@ -127,7 +135,7 @@ func (c *Cache[V]) Get(query string) V {
 		se.texts.Add(1)
 		ts.add(h, query, se, c.perShardEntries, c.perShardBytes)
 	}
-	return se.value
+	return se.value, h
 }
 
 // shape returns the shape entry of query, building its value when new. A
