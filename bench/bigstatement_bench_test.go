@@ -29,7 +29,8 @@ func BigStatement(table string, n int) string {
 }
 
 // BenchmarkBigStatement runs the same 480 KB statement again and again
-// (texts over 16 KiB are never cached by text), on the fake driver and,
+// (sqlsight finds it by a hash of the whole text after the first
+// execution), on the fake driver and,
 // when configured, on loopback MariaDB, PostgreSQL and SQLite, from one
 // goroutine, sampled.
 func BenchmarkBigStatement(b *testing.B) {

@@ -228,7 +228,7 @@ func copyStatement(base *statement, table string) *statement {
 	info.Summary, info.Operation, info.Collection = "COPY "+table, "COPY", table
 	info.Tables = []sqlinfo.TableRef{{Name: table}}
 	info.InColumns = nil
-	s := &statement{info: &info, fpHash: base.fpHash, system: base.system, name: info.Summary}
+	s := &statement{info: &info, fpHash: base.fpHash, system: base.system, name: info.Summary, tableKeys: []uint64{tableHash(table)}}
 	s.lastDriverTime.Store(-1)
 	described := []attribute.KeyValue{semconv.DBOperationName("COPY"), semconv.DBCollectionName(table)}
 	s.metricAttrs = append(withoutKeys(base.metricAttrs), described...)

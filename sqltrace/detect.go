@@ -83,9 +83,13 @@ var textSeed = maphash.MakeSeed()
 // same raw text exactly when their literals are the same, so hashing the
 // text (never keeping it) stands for hashing the literals. bun, and every
 // application that formats values into SQL, sends WHERE id = 1, = 2, ...
-// with no arguments at all.
-func valuesHash(argsHash uint64, query string) uint64 {
-	return argsHash*0x9E3779B97F4A7C15 ^ maphash.String(textSeed, query)
+// with no arguments at all. textHash is the statement cache's hash of the
+// text, taken on the way in; 0 hashes it here.
+func valuesHash(argsHash, textHash uint64, query string) uint64 {
+	if textHash == 0 {
+		textHash = maphash.String(textSeed, query)
+	}
+	return argsHash*0x9E3779B97F4A7C15 ^ textHash
 }
 
 // detection is the result of running the detectors on one execution.
@@ -161,13 +165,13 @@ func (r *run) detect() detection {
 	}
 	var wrote [4]uint64
 	if r.err == nil && info.Kind != sqlinfo.KindSelect {
-		x.wrote, x.allWrote = r.conn.wrote(info, wrote[:0], scope, inScope)
+		x.wrote, x.allWrote = r.conn.wrote(st, wrote[:0], scope, inScope)
 	}
 	switch {
 	case catalog:
 	case info.Kind == sqlinfo.KindSelect:
 		x.role = roleRead
-		x.values = valuesHash(r.argsHash, r.query)
+		x.values = valuesHash(r.argsHash, r.textHash, r.query)
 	case info.SingleRowWrite:
 		x.role = roleSingleWrite
 	}
@@ -191,7 +195,7 @@ func (r *run) detect() detection {
 			d.deliver = append(d.deliver, r.finding(KindSlowQuery, 1, true))
 			d.explainR = vocab.ReasonSlow
 		}
-		r.locate(d.deliver)
+		r.locate(d.deliver, nil)
 		return d
 	}
 	d.inScope, d.scope = true, scope
@@ -209,12 +213,15 @@ func (r *run) detect() detection {
 	}
 	o := r.conn.tracker.observe(&x)
 	d.count = o.count
+	var walked *callStack
 	if o.loop != "" {
 		reached := o.count >= cfg.nPlusOneThreshold
 		if o.loop == KindRepeatedWrite {
 			reached = o.count >= cfg.repeatedWriteThreshold
 		}
-		hit, claimed := r.conn.tracker.sameStack(x.key, o.loop, stackIdentity(), reached)
+		walked = new(callStack)
+		stack := cfg.walkLoopStack(walked, &st.loopWalk)
+		hit, claimed := r.conn.tracker.sameStack(x.key, o.loop, stack, reached)
 		if hit {
 			o.hits.add(o.loop)
 		}
@@ -252,36 +259,39 @@ func (r *run) detect() detection {
 	case o.claimed.has(KindRepeatedWrite) && info.Kind != sqlinfo.KindInsert:
 		d.explainR = vocab.ReasonRepeatedWrite
 	}
-	r.locate(d.deliver)
+	r.locate(d.deliver, walked)
 	return d
 }
 
 // locate sets the location of the findings delivered now: the stack is
-// walked only when something is delivered.
-func (r *run) locate(fs []Finding) {
+// walked only when something is delivered, and not again when the loop
+// rule walked it for this execution.
+func (r *run) locate(fs []Finding, walked *callStack) {
 	if len(fs) == 0 {
 		return
 	}
-	loc := r.conn.inst.cfg.callerLocation()
+	cfg := r.conn.inst.cfg
+	var loc Location
+	if walked != nil {
+		pcs := walked.pcs // symbolizing keeps the slice: copy it off the hot path's stack
+		loc = cfg.locationOf(pcs[:walked.n])
+	} else {
+		loc = cfg.callerLocation()
+	}
 	for i := range fs {
 		fs[i].Location = loc
 	}
 }
 
-// wrote returns the tables a successful statement changed (appended to
-// buf), or all=true when it may have changed any. A transaction ended by
-// text (COMMIT, ROLLBACK) is recorded here, and DDL also drops the plan
-// verdicts naming its tables.
-func (c *connector) wrote(info *sqlinfo.Info, buf []uint64, scope scopeKey, inScope bool) (tables []uint64, all bool) {
+// wrote returns the tables a successful statement changed (the
+// statement's own keys, or appended to buf), or all=true when it may have
+// changed any. A transaction ended by text (COMMIT, ROLLBACK) is recorded
+// here, and DDL also drops the plan verdicts naming its tables.
+func (c *connector) wrote(st *statement, buf []uint64, scope scopeKey, inScope bool) (tables []uint64, all bool) {
+	info := st.info
 	switch info.Kind {
 	case sqlinfo.KindInsert, sqlinfo.KindUpdate, sqlinfo.KindDelete:
-		if len(info.Tables) == 0 {
-			return buf, true
-		}
-		for _, t := range info.Tables {
-			buf = append(buf, tableHash(t.Name))
-		}
-		return buf, false
+		return st.tableKeys, len(st.tableKeys) == 0
 	}
 	switch info.Operation {
 	case "COMMIT", "ROLLBACK", "END", "ABORT":

@@ -63,6 +63,9 @@ type run struct {
 	eof      bool // the rows were read to the end
 
 	argsHash uint64
+	// textHash is the statement cache's hash of the query text (0: none
+	// taken), the literals' part of valuesHash.
+	textHash uint64
 	// usage is taken at the start of traced statements. The deltas are
 	// process-wide: concurrent statements and goroutines are included,
 	// which is why concurrent tells how many statements were in flight.
@@ -272,7 +275,10 @@ func (ic *interceptor) takeSkipped(query string) earlySpan {
 
 // begin starts a run of a statement on this connection.
 func (ic *interceptor) begin(r *run, ctx context.Context, m Method, query string, args []driver.NamedValue) bool {
-	return ic.db.begin(r, ctx, m, ic.state.stmts.Get(query), query, args, ic.carried(query))
+	st, textHash := ic.state.stmts.Lookup(query)
+	ok := ic.db.begin(r, ctx, m, st, query, args, ic.carried(query))
+	r.textHash = textHash
+	return ok
 }
 
 // skip ends a run the driver answered with driver.ErrSkip: it was no call,

@@ -1,7 +1,6 @@
 package sqltrace
 
 import (
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -46,6 +45,52 @@ func TestCallerLocationIsTheCaller(t *testing.T) {
 	}
 }
 
+// libraryFrames walks the loop rule's stack under n+1 frames the
+// configuration below skips, like database/sql and an ORM between the
+// application and the driver, and fills loc from the walk when asked.
+func libraryFrames(n int, cfg *config, hint *walkHint, loc *Location) uint64 {
+	if n == 0 {
+		var cs callStack
+		h := cfg.walkLoopStack(&cs, hint)
+		if loc != nil {
+			pcs := cs.pcs
+			*loc = cfg.locationOf(pcs[:cs.n])
+		}
+		return h
+	}
+	return libraryFrames(n-1, cfg, hint, loc)
+}
+
+// TestLoopStackIsTheCodeLocation: the loop rule's stack identity is the
+// same for executions from one line, differs between lines and paths, and
+// the walk stops at the application's frame.
+func TestLoopStackIsTheCodeLocation(t *testing.T) {
+	cfg := &config{findings: findingsConfig{callerSkip: []string{"github.com/sqlsight/sqlsight/sqltrace.libraryFrames"}}}
+	var hint walkHint
+	var loop [5]uint64
+	for i, n := range []int{4, 4, 20, 4, 4} {
+		var loc Location
+		loop[i] = libraryFrames(n, cfg, &hint, &loc)
+		if !strings.HasSuffix(loc.Function, "TestLoopStackIsTheCodeLocation") {
+			t.Fatalf("execution %d located at %+v", i, loc)
+		}
+		want := int32(n + 2) // libraryFrames n+1 times, then this function
+		if got := hint.depth.Load(); got != want {
+			t.Fatalf("execution %d: walk depth %d, want %d", i, got, want)
+		}
+	}
+	if loop[0] != loop[1] || loop[0] != loop[3] || loop[0] != loop[4] {
+		t.Fatal("one line in a loop has different stacks")
+	}
+	if loop[2] == loop[0] {
+		t.Fatal("another path has the same stack")
+	}
+	other := libraryFrames(4, cfg, &hint, nil)
+	if other == loop[0] {
+		t.Fatal("another line has the same stack")
+	}
+}
+
 // deep calls fn under n more frames, like an ORM between the
 // application and database/sql.
 func deep(n int, fn func()) {
@@ -67,19 +112,16 @@ func BenchmarkCallerLocation(b *testing.B) {
 	})
 }
 
-// BenchmarkStackIdentity is what Prosopite's rule (a loop is the same
-// fingerprint from the same call stack) would cost per repeated execution:
-// the program counters of the stack, hashed, without symbolizing them.
-func BenchmarkStackIdentity(b *testing.B) {
+// BenchmarkLoopStack is the loop rule's walk (paid by the executions
+// around the loop threshold): 15 library frames below the caller, as from
+// database/sql, then 30 frames of the application above it, which the walk
+// leaves out.
+func BenchmarkLoopStack(b *testing.B) {
+	cfg := &config{findings: findingsConfig{callerSkip: []string{"github.com/sqlsight/sqlsight/sqltrace.libraryFrames"}}}
+	var hint walkHint
 	deep(30, func() {
 		for b.Loop() {
-			var pcs [maxCallerDepth]uintptr
-			n := runtime.Callers(2, pcs[:])
-			h := uint64(14695981039346656037)
-			for _, pc := range pcs[:n] {
-				h = (h ^ uint64(pc)) * 1099511628211
-			}
-			_ = h
+			libraryFrames(14, cfg, &hint, nil)
 		}
 	})
 }

@@ -85,6 +85,7 @@ type config struct {
 	findings               findingsConfig
 	pendingExplains        *PendingExplains // tests only: see settle.go
 	commenter              *commenter       // WithSQLCommenter, nil when off
+	frames                 frameKinds       // application frames seen by the loop rule's walks
 }
 
 func newConfig(opts []Option) *config {

@@ -40,8 +40,14 @@ type statement struct {
 	// Fixed statements (BEGIN, COMMIT, ...) never do.
 	lastDriverTime atomic.Int64
 	fixed          bool
-	name           string
-	attrs          []attribute.KeyValue
+	// loopWalk is what the loop rule's last walk of the stack found (see
+	// walkLoopStack).
+	loopWalk walkHint
+	// tableKeys are the tableHash of each of info.Tables: a write records
+	// them in its scope on every execution.
+	tableKeys []uint64
+	name      string
+	attrs     []attribute.KeyValue
 	// metricAttrs are the low-cardinality attributes of the metrics.
 	metricAttrs []attribute.KeyValue
 	metricOpts  []metric.RecordOption
@@ -51,6 +57,9 @@ func newStatement(query string, d sqlinfo.Dialect, base []attribute.KeyValue, cf
 	info := sqlinfo.Parse(query, d)
 	s := &statement{info: info, name: info.Summary, fpHash: fingerprintHash(info.Fingerprint)}
 	s.lastDriverTime.Store(-1)
+	for _, t := range info.Tables {
+		s.tableKeys = append(s.tableKeys, tableHash(t.Name))
+	}
 	s.system = systemOf(base)
 	if s.name == "" {
 		s.name = s.system
@@ -85,7 +94,7 @@ func newStatement(query string, d sqlinfo.Dialect, base []attribute.KeyValue, cf
 // size is what the statement cache counts for s: the strings it holds
 // beyond the query text's own memory, and a share for the rest.
 func (s *statement) size() int {
-	n := 256 + 48*len(s.attrs) + len(s.info.Fingerprint) + len(s.info.Summary) + len(s.info.Sanitized)
+	n := 256 + 48*len(s.attrs) + 8*len(s.tableKeys) + len(s.info.Fingerprint) + len(s.info.Summary) + len(s.info.Sanitized)
 	for _, kv := range s.attrs {
 		if kv.Value.Type() == attribute.STRING {
 			n += len(kv.Value.AsString())

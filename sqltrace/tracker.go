@@ -140,9 +140,10 @@ type observation struct {
 // loopCheck decides a loop kind. Once delivered, the kind is carried by
 // every later execution. Until then, from the execution before the
 // threshold on, the caller's call stack must be compared (Prosopite's
-// rule: a loop is the same statement from the same call stack; five single
-// INSERTs from five places in the code are not one). Only those few
-// executions pay for a stack walk.
+// rule: a loop is the same statement from the same code location; five
+// single INSERTs from five places in the code are not one). Only those few
+// executions pay for a stack walk, up to the application's frame
+// (walkLoopStack).
 func (e *trackEntry) loopCheck(kind Kind, reached bool, threshold int, hits *kindSet) Kind {
 	switch {
 	case e.delivered.has(kind):

@@ -8,14 +8,12 @@ import (
 
 const (
 	cacheShards = 16
-	// MaxCachedQueryLen bounds the text kept as a key of the text index;
-	// longer texts are looked up by shape only (one linear pass per
-	// execution, no parse), so their memory is never pinned.
-	MaxCachedQueryLen = 16 << 10
 	// DefaultCacheSize is the number of shapes kept, and of texts indexed.
 	DefaultCacheSize = 4096
 	// DefaultCacheBytes bounds the bytes of the values (as sizeOf counts
-	// them) and, separately, the bytes of the indexed texts.
+	// them) and, separately, the bytes of the indexed texts. A text longer
+	// than a shard's share (DefaultCacheBytes/16: 1 MiB) is looked up by
+	// shape on every execution.
 	DefaultCacheBytes = 16 << 20
 	// textsPerShape is how many distinct texts of one shape get an entry of
 	// their own in the text index. A shape that comes with more texts
@@ -40,12 +38,13 @@ type CacheLimits struct {
 // its literals is the same for them (see ShapeKey). Values must therefore
 // hold nothing that depends on a literal.
 //
-// A lookup first tries the text index (one read-locked map lookup: the
-// common case of a text sent again), then the shape (ShapeKey, one linear
-// pass, and a map lookup), and builds only for a shape never seen. Both maps
-// are bounded in entries and bytes, sharded for concurrency, and evicted
-// second-chance (CLOCK-like): an entry used since the last sweep survives
-// one more.
+// A lookup first tries the text index (a hash of the whole text, one
+// read-locked map lookup and a comparison with the text kept: the common
+// case of a text sent again, however long), then the shape (ShapeKey, one
+// linear pass, and a map lookup), and builds only for a shape never seen.
+// Both maps are bounded in entries and bytes, sharded for concurrency, and
+// evicted second-chance (CLOCK-like): an entry used since the last sweep
+// survives one more.
 type Cache[V any] struct {
 	dialect Dialect
 	build   func(string) V
@@ -63,12 +62,15 @@ type Cache[V any] struct {
 }
 
 type textShard[V any] struct {
-	mu      sync.RWMutex
-	bytes   int
-	entries map[string]*textEntry[V]
+	mu    sync.RWMutex
+	bytes int
+	// entries are keyed by the text's hash; two texts with the same hash
+	// share a slot, the first indexed keeping it.
+	entries map[uint64]*textEntry[V]
 }
 
 type textEntry[V any] struct {
+	text  string
 	shape *shapeEntry[V]
 	used  atomic.Bool
 }
@@ -101,7 +103,7 @@ func NewCache[V any](d Dialect, limits CacheLimits, build func(query string) V, 
 	c := &Cache[V]{dialect: d, build: build, sizeOf: sizeOf, seed: maphash.MakeSeed(),
 		perShardEntries: max(1, limits.Entries/cacheShards), perShardBytes: max(1, limits.Bytes/cacheShards)}
 	for i := range c.texts {
-		c.texts[i].entries = make(map[string]*textEntry[V])
+		c.texts[i].entries = make(map[uint64]*textEntry[V])
 		c.shapes[i].entries = make(map[uint64]*shapeEntry[V])
 	}
 	return c
@@ -109,26 +111,31 @@ func NewCache[V any](d Dialect, limits CacheLimits, build func(query string) V, 
 
 // Get returns the value for query, building it when its shape is new.
 func (c *Cache[V]) Get(query string) V {
-	indexable := len(query) <= MaxCachedQueryLen
-	var ts *textShard[V]
-	if indexable {
-		ts = &c.texts[maphash.String(c.seed, query)%cacheShards]
-		ts.mu.RLock()
-		e, ok := ts.entries[query]
-		ts.mu.RUnlock()
-		if ok {
-			markUsed(&e.used)
-			markUsed(&e.shape.used)
-			return e.shape.value
-		}
+	v, _ := c.Lookup(query)
+	return v
+}
+
+// Lookup is Get that also returns the hash of the whole text it computed
+// (equal for equal texts of one cache), for a caller that would otherwise
+// hash the text again.
+func (c *Cache[V]) Lookup(query string) (v V, textHash uint64) {
+	h := maphash.String(c.seed, query)
+	ts := &c.texts[h%cacheShards]
+	ts.mu.RLock()
+	e, ok := ts.entries[h]
+	ts.mu.RUnlock()
+	if ok && e.text == query {
+		markUsed(&e.used)
+		markUsed(&e.shape.used)
+		return e.shape.value, h
 	}
 	c.lookups.Add(1)
 	se := c.shape(query)
-	if indexable && se.texts.Load() < textsPerShape {
+	if len(query) <= c.perShardBytes && se.texts.Load() < textsPerShape {
 		se.texts.Add(1)
-		ts.add(query, se, c.perShardEntries, c.perShardBytes)
+		ts.add(h, query, se, c.perShardEntries, c.perShardBytes)
 	}
-	return se.value
+	return se.value, h
 }
 
 // shape returns the shape entry of query, building its value when new. A
@@ -165,10 +172,10 @@ func (c *Cache[V]) shape(query string) *shapeEntry[V] {
 	return se
 }
 
-func (s *textShard[V]) add(query string, se *shapeEntry[V], maxEntries, maxBytes int) {
+func (s *textShard[V]) add(h uint64, query string, se *shapeEntry[V], maxEntries, maxBytes int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.entries[query]; ok {
+	if _, ok := s.entries[h]; ok {
 		return
 	}
 	for len(s.entries) >= maxEntries || s.bytes+len(query) > maxBytes {
@@ -176,7 +183,7 @@ func (s *textShard[V]) add(query string, se *shapeEntry[V], maxEntries, maxBytes
 			break
 		}
 	}
-	s.entries[query] = &textEntry[V]{shape: se}
+	s.entries[h] = &textEntry[V]{text: query, shape: se}
 	s.bytes += len(query)
 }
 
@@ -196,17 +203,17 @@ func (s *textShard[V]) evict() bool {
 	for k, e := range s.entries {
 		if !e.used.Load() {
 			delete(s.entries, k)
-			s.bytes -= len(k)
+			s.bytes -= len(e.text)
 		} else {
 			e.used.Store(false)
 		}
 	}
-	for k := range s.entries {
+	for k, e := range s.entries {
 		if len(s.entries) <= n*3/4 {
 			break
 		}
 		delete(s.entries, k)
-		s.bytes -= len(k)
+		s.bytes -= len(e.text)
 	}
 	return len(s.entries) < n
 }

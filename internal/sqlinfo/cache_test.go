@@ -2,6 +2,8 @@ package sqlinfo
 
 import (
 	"fmt"
+	"hash/maphash"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -88,15 +90,64 @@ func TestCacheKeepsHotEntries(t *testing.T) {
 	}
 }
 
-// TestCacheHugeTextsByShape: a text over MaxCachedQueryLen is not indexed
-// (its memory is not pinned) but parsed once per shape, not per execution.
-func TestCacheHugeTextsByShape(t *testing.T) {
+// TestCacheLongTextReadOnce: a long text sent again is found by its hash,
+// without the shape pass (one linear pass per execution) or a parse.
+func TestCacheLongTextReadOnce(t *testing.T) {
 	c := newInfoCache(MySQL, CacheLimits{})
-	for i := range 20 {
-		c.Get(fmt.Sprintf("SELECT %s b FROM t WHERE id = %d", strings.Repeat("a, ", MaxCachedQueryLen), i))
+	q := "INSERT INTO t (v) VALUES " + strings.Repeat("(X'00'), ", 50_000) + "(X'00')" // 450 KB
+	first := c.Get(q)
+	for range 100 {
+		if c.Get(strings.Clone(q)) != first { // a new string each time, as a driver receives it
+			t.Fatal("another value for the same text")
+		}
 	}
-	if st := c.Stats(); st.Texts != 0 || st.Builds != 1 || st.Shapes != 1 {
-		t.Fatalf("%+v: want no text indexed, one shape built once", st)
+	if st := c.Stats(); st.Lookups != 1 || st.Builds != 1 || st.TextBytes != len(q) {
+		t.Fatalf("%+v: want 1 shape pass, 1 parse and the text indexed", st)
+	}
+}
+
+// TestCacheLongTextsAreBoundedInBytes: texts are indexed only within their
+// shard's share of the byte bound; one longer than the share is looked up
+// by shape on every execution, and parsed once per shape.
+func TestCacheLongTextsAreBoundedInBytes(t *testing.T) {
+	const limit = 256 << 10 // 16 KiB per shard
+	// Values of a fixed size, as sqltrace's statements (their text is cut
+	// to the span's limit): only the texts weigh.
+	c := NewCache(MySQL, CacheLimits{Bytes: limit}, func(q string) *Info { return Parse(q, MySQL) }, func(*Info) int { return 256 })
+	for i := range 200 {
+		// 4, 8, ..., 40 KiB texts of distinct shapes.
+		c.Get(fmt.Sprintf("SELECT %s b FROM t%d", strings.Repeat("a, ", (i%10+1)*1365), i))
+	}
+	st := c.Stats()
+	if st.TextBytes > limit || st.Texts == 0 {
+		t.Fatalf("%+v: texts over the bound of %d bytes, or none indexed", st, limit)
+	}
+	for i := range c.texts {
+		if b := c.texts[i].bytes; b > c.perShardBytes {
+			t.Fatalf("shard %d holds %d bytes of text, its share is %d", i, b, c.perShardBytes)
+		}
+	}
+	long := "SELECT " + strings.Repeat("a, ", 6000) + "b FROM wide WHERE id = "
+	before := c.Stats()
+	for i := range 20 {
+		c.Get(long + strconv.Itoa(i))
+	}
+	after := c.Stats()
+	if after.Builds-before.Builds != 1 || after.Lookups-before.Lookups != 20 || after.TextBytes > limit {
+		t.Fatalf("%+v -> %+v: want one parse and 20 shape passes for 18 KiB texts", before, after)
+	}
+}
+
+// TestCacheTextHashCollision: a text whose hash slot holds another text is
+// not given that text's value.
+func TestCacheTextHashCollision(t *testing.T) {
+	c := newInfoCache(MySQL, CacheLimits{})
+	q := "SELECT * FROM mine WHERE id = ?"
+	other := c.Get("DELETE FROM theirs")
+	h := maphash.String(c.seed, q)
+	c.texts[h%cacheShards].add(h, "DELETE FROM theirs", c.shape("DELETE FROM theirs"), c.perShardEntries, c.perShardBytes)
+	if got := c.Get(q); got == other || got.Summary != "SELECT mine" {
+		t.Fatalf("got %+v", got)
 	}
 }
 
