@@ -365,7 +365,9 @@ func TestSamplerBurstNeverBlocks(t *testing.T) {
 	t.Run("workers stuck, queue full", func(t *testing.T) {
 		gate := make(chan struct{})
 		const queue = 256
-		s := New(gatedConnector{c, gate}, SQLite, WithRateLimit(1e9, 1e9), WithQueueSize(queue), WithCacheSize(512))
+		// No timeout in the test's time: a worker that gave up on its
+		// connection would take another statement from the queue.
+		s := New(gatedConnector{c, gate}, SQLite, WithTimeout(time.Hour), WithRateLimit(1e9, 1e9), WithQueueSize(queue), WithCacheSize(512))
 		var before runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
