@@ -75,6 +75,15 @@ func (tel *telemetry) explainSpans() []sdktrace.ReadOnlySpan {
 	return out
 }
 
+// waitExplainSpans waits until n EXPLAIN spans have ended and returns them.
+// A verdict is cached before its job is counted, the hook called and the
+// span ended; the span ends last, so after it everything is recorded.
+func (tel *telemetry) waitExplainSpans(t testing.TB, n int) []sdktrace.ReadOnlySpan {
+	t.Helper()
+	waitFor(t, fmt.Sprintf("%d EXPLAIN spans", n), func() bool { return len(tel.explainSpans()) >= n })
+	return tel.explainSpans()
+}
+
 func attrOf(s sdktrace.ReadOnlySpan, key attribute.Key) (attribute.Value, bool) {
 	for _, kv := range s.Attributes() {
 		if kv.Key == key {
@@ -192,7 +201,7 @@ func TestSamplerSQLiteUnindexedIn(t *testing.T) {
 	if !s.Submit(ctx, st) {
 		t.Fatal("Submit refused the statement after its verdict expired")
 	}
-	waitFor(t, "second verdict", func() bool { return s.Stats().Done == 2 })
+	tel.waitExplainSpans(t, 2)
 	v, _ = s.Cached(st.Fingerprint)
 	if v.Err != nil || len(v.Findings) != 0 {
 		t.Fatalf("after CREATE INDEX: err %v findings %+v\n%s", v.Err, v.Findings, v.Plan.Text)
@@ -229,6 +238,7 @@ func TestSamplerDedupeAndCache(t *testing.T) {
 		t.Fatal("statement without fingerprint refused")
 	}
 	waitVerdict(t, s, st2.Query)
+	tel.waitExplainSpans(t, 2)
 	st3 := s.Stats()
 	if st3.Submitted != 4 || st3.Queued != 2 || st3.Cached != 2 || st3.Done != 2 {
 		t.Errorf("stats = %+v", st3)
@@ -285,6 +295,7 @@ func TestSamplerRefusesUnsafeAndCachesFailures(t *testing.T) {
 		t.Fatal("Submit refused")
 	}
 	v := waitVerdict(t, s, "bad")
+	tel.waitExplainSpans(t, 1)
 	if v.Err == nil || !strings.Contains(v.Err.Error(), "no such table") {
 		t.Fatalf("verdict = %+v", v)
 	}
