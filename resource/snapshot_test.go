@@ -22,14 +22,17 @@ func TestMain(m *testing.M) {
 // the GC, the runtime's background goroutines and, on a loaded machine, any
 // amount of delay add to them. So CPU is bounded from below by the work's
 // own thread CPU time, and from above only by what the machine could have
-// given the process in the elapsed wall time.
+// given the process in a wall time that contains both counter readings.
 const (
 	// cpuBelow: getrusage splits CPU time into user and system from clock
 	// ticks and keeps both monotonic, which can shift a few ms.
 	cpuBelow = 5 * time.Millisecond
-	// cpuSlack is added to the upper bound: the counters are read just
-	// outside the wall-clock readings.
-	cpuSlack = 10 * time.Millisecond
+	// cpuSlackPerCPU is added to the upper bound for each CPU: getrusage
+	// brings only the calling thread's CPU time up to date; a thread
+	// running on another CPU is counted as of its last scheduler tick
+	// (10 ms at HZ=100, the coarsest common setting), so up to a tick of
+	// its work before the first reading can land in the delta.
+	cpuSlackPerCPU = 10 * time.Millisecond
 	// heapAbove: small objects allocated before the first snapshot are
 	// counted when their per-P cache is refilled or flushed by a GC,
 	// possibly inside the measured block. The tests run a GC before the
@@ -93,16 +96,32 @@ var workloads = []workload{
 	}},
 }
 
-// checkDelta compares d with the work measured independently.
-func checkDelta(t *testing.T, d Delta, w spent) {
+// measure runs work between Take and Since. Besides the delta it returns
+// the wall time around both: Take reads the counters before its clock and
+// Since after its own, so the CPU counters span more than d.Elapsed (Take's
+// heap reading, or a preemption between a counter and the clock, while the
+// GC runs on the other CPUs), and only the outer wall time bounds them.
+func measure(t *testing.T, work func(t *testing.T) spent) (d Delta, w spent, outer time.Duration) {
 	t.Helper()
-	t.Logf("delta: %v (work: cpu=%v heap=%d)", d, w.cpu, w.heap)
+	before := time.Now()
+	start := Take()
+	w = work(t)
+	d = Since(start)
+	return d, w, time.Since(before)
+}
+
+// checkDelta compares d with the work measured independently; wall is a
+// wall time that contains both counter readings of d.
+func checkDelta(t *testing.T, d Delta, w spent, wall time.Duration) {
+	t.Helper()
+	t.Logf("delta: %v (work: cpu=%v heap=%d; wall around the readings %v)", d, w.cpu, w.heap, wall)
 	if got := d.CPU(); got < w.cpu-cpuBelow {
 		t.Errorf("CPU = %v, want ≥ %v, the work's own thread CPU (-%v)", got, w.cpu, cpuBelow)
 	}
-	// All CPUs busy for the whole block is the most the process can use.
-	if got, limit := d.CPU(), time.Duration(runtime.NumCPU())*d.Elapsed+cpuSlack; got > limit {
-		t.Errorf("CPU = %v, want ≤ %v (%d CPUs for %v)", got, limit, runtime.NumCPU(), d.Elapsed)
+	// All CPUs busy for the whole window is the most the process can use.
+	cpus := time.Duration(runtime.NumCPU())
+	if got, limit := d.CPU(), cpus*(wall+cpuSlackPerCPU); got > limit {
+		t.Errorf("CPU = %v, want ≤ %v (%d CPUs for %v, +%v each)", got, limit, runtime.NumCPU(), wall, cpuSlackPerCPU)
 	}
 	if want := time.Duration(w.userShare * float64(w.cpu)); d.UserCPU < want {
 		t.Errorf("UserCPU = %v, want ≥ %v", d.UserCPU, want)
@@ -120,10 +139,8 @@ func TestTakeSince(t *testing.T) {
 		t.Run(w.name, func(t *testing.T) {
 			t.Cleanup(func() { heapSink = nil })
 			runtime.GC() // flush the per-P allocation caches; see heapAbove
-			start := Take()
-			work := w.run(t)
-			d := Since(start)
-			checkDelta(t, d, work)
+			d, work, outer := measure(t, w.run)
+			checkDelta(t, d, work, outer)
 			if d.Elapsed < work.wall || d.Elapsed < work.cpu/2 {
 				t.Errorf("Elapsed = %v, want ≥ %v and ≥ half of %v CPU", d.Elapsed, work.wall, work.cpu)
 			}

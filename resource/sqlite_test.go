@@ -98,11 +98,9 @@ SELECT hex(zeroblob(?)) FROM rs_c`, n, size/2)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			start := Take()
-			work := tt.run(t)
-			d := Since(start)
+			d, work, outer := measure(t, tt.run)
 			if work.cpu > 0 {
-				checkDelta(t, d, work)
+				checkDelta(t, d, work, outer)
 				return
 			}
 			t.Logf("delta: %v", d)

@@ -48,6 +48,8 @@ func TestExplainThroughWrapper(t *testing.T) {
 	if f.Table != review || !slices.Equal(f.Columns, []string{"n_review_id"}) || !strings.Contains(f.Suggestion, "CREATE INDEX") {
 		t.Fatalf("finding %+v", f)
 	}
+	// The finding is delivered inside the EXPLAIN span, which ends after.
+	waitSpans(t, rec, "EXPLAIN SELECT "+review, 1)
 
 	var query, explainSpan bool
 	for _, s := range rec.Spans.Ended() {

@@ -298,14 +298,19 @@ func TestScenario5ExplainStaysBounded(t *testing.T) {
 	if _, err := db.ExecContext(ctx, "ALTER TABLE "+room+" ADD INDEX ix_owner (owner)"); err != nil {
 		t.Fatal(err)
 	}
-	for i := range 50 { // 50 distinct statements in a burst
+	const burst = 50
+	began := time.Now()
+	for i := range burst { // distinct statements in a burst
 		rows, err := db.QueryContext(ctx, fmt.Sprintf("SELECT id, title AS title_%d FROM %s WHERE owner = ?", i, room), i)
 		if err != nil {
 			t.Fatal(err)
 		}
 		rows.Close()
 	}
-	testenv.WaitFor(t, 10*time.Second, func() bool { return len(endedNamed(rec, "EXPLAIN SELECT "+room)) >= 1 }) // the first EXPLAIN spans
+	// The limiter (2 tokens, 2 more a second) admits at most this many
+	// during the burst, however long a loaded machine made it.
+	admissible := 2 + int64(2*time.Since(began).Seconds()) + 1
+	testenv.WaitFor(t, 10*time.Second, func() bool { return len(endedNamed(rec, "EXPLAIN SELECT "+room)) >= 1 })
 	for _, s := range rec.Spans.Ended() {
 		if strings.HasPrefix(s.Name(), "EXPLAIN") && !strings.HasPrefix(s.Name(), "EXPLAIN SELECT") && !strings.HasPrefix(s.Name(), "EXPLAIN INSERT") {
 			t.Errorf("explained %q", s.Name())
@@ -331,8 +336,8 @@ func TestScenario5ExplainStaysBounded(t *testing.T) {
 			}
 		}
 	}
-	if dropped < 40 {
-		t.Fatalf("%d EXPLAIN requests dropped by the rate limit of 2/s over a burst of 50 (done %d)", dropped, done)
+	if dropped < burst-admissible {
+		t.Fatalf("%d EXPLAIN requests dropped by the rate limit of 2/s over a burst of %d, want ≥ %d (done %d)", dropped, burst, burst-admissible, done)
 	}
 	span := endedNamed(rec, "EXPLAIN SELECT "+room)[0]
 	access, _ := attr(span, "sqlsight.explain.access_types")

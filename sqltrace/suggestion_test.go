@@ -73,6 +73,8 @@ func TestVerifiedSuggestionOnSpans(t *testing.T) {
 			if err := rec.Settle(context.Background()); err != nil {
 				t.Fatal(err)
 			}
+			// Settled means delivered, inside the EXPLAIN span; it ends after.
+			waitSpans(t, rec, "EXPLAIN SELECT "+review, 1)
 
 			var explainSpan, event, later map[attribute.Key]attribute.Value
 			for _, s := range rec.Spans.Ended() {

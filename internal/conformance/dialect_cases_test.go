@@ -3,7 +3,6 @@ package conformance
 import (
 	"database/sql"
 	"database/sql/driver"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -202,9 +201,10 @@ func postgresCases() []testCase {
 			defer tx.Rollback()
 			_, err = tx.ExecContext(e.ctx, "SET LOCAL statement_timeout = '50ms'")
 			e.o.add("set %s", errorText(err))
-			start := time.Now()
+			// The server's query_canceled error (57014) shows the timeout
+			// fired; a wall-time bound would only add a way to fail under load.
 			_, err = tx.ExecContext(e.ctx, "SELECT pg_sleep(5)")
-			e.o.add("sleep %s, bounded %v", errorText(err), time.Since(start) < 4*time.Second)
+			e.o.add("sleep %s", errorText(err))
 		}},
 	}
 }

@@ -77,7 +77,7 @@ func TestMariaDBUnindexedIn(t *testing.T) {
 	if suggestion != "ALTER TABLE ex_review ADD INDEX ix_ex_review_n_review_id (n_review_id), ALGORITHM=INPLACE, LOCK=NONE" {
 		t.Fatalf("suggestion = %q", suggestion)
 	}
-	if spans := tel.explainSpans(); len(spans) != 2 {
+	if spans := tel.waitExplainSpans(t, 2); len(spans) != 2 {
 		t.Errorf("%d EXPLAIN spans", len(spans))
 	} else if sys, _ := attrOf(spans[0], "db.system.name"); sys.AsString() != "mariadb" {
 		t.Errorf("db.system.name = %q", sys.AsString())
@@ -86,11 +86,11 @@ func TestMariaDBUnindexedIn(t *testing.T) {
 	exec(suggestion) // the fix works...
 	for i, q := range queries {
 		fp := "fp-" + string(rune('a'+i))
-		done := s.Stats().Done
+		explained := len(tel.explainSpans())
 		if !s.Submit(ctx, Statement{Query: q, Args: args, Fingerprint: fp}) {
 			t.Fatalf("re-Submit refused %q", q)
 		}
-		testenv.WaitFor(t, 15*time.Second, func() bool { return s.Stats().Done > done }) // re-explain
+		tel.waitExplainSpans(t, explained+1)
 		v, _ := s.Cached(fp)
 		if v.Err != nil || len(v.Findings) != 0 { // ...and the same shape is no longer flagged
 			t.Fatalf("%s after the index: err %v findings %+v\n%s", q, v.Err, v.Findings, v.Plan.Text)

@@ -136,7 +136,7 @@ func TestPostgresPartitionsNotPruned(t *testing.T) {
 		t.Fatalf("the UPDATE ran: %d rows updated before, %d after", before, after)
 	}
 	var names []string
-	for _, sp := range tel.explainSpans() {
+	for _, sp := range tel.waitExplainSpans(t, 3) {
 		names = append(names, sp.Name())
 	}
 	if len(names) != 3 {

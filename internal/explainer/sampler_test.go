@@ -71,6 +71,15 @@ func (tel *telemetry) explainSpans() []sdktrace.ReadOnlySpan {
 	return out
 }
 
+// waitExplainSpans waits until n EXPLAIN spans have ended and returns them.
+// A verdict is cached before its job is counted, the hook called and the
+// span ended; the span ends last, so after it everything is recorded.
+func (tel *telemetry) waitExplainSpans(t testing.TB, n int) []sdktrace.ReadOnlySpan {
+	t.Helper()
+	testenv.WaitFor(t, 15*time.Second, func() bool { return len(tel.explainSpans()) >= n })
+	return tel.explainSpans()
+}
+
 func attrOf(s sdktrace.ReadOnlySpan, key attribute.Key) (attribute.Value, bool) {
 	for _, kv := range s.Attributes() {
 		if kv.Key == key {
@@ -190,7 +199,7 @@ func TestSamplerSQLiteUnindexedIn(t *testing.T) {
 	if !s.Submit(ctx, st) {
 		t.Fatal("Submit refused the statement after its verdict expired")
 	}
-	testenv.WaitFor(t, 15*time.Second, func() bool { return s.Stats().Done == 2 }) // second verdict
+	tel.waitExplainSpans(t, 2)
 	v, _ = s.Cached(st.Fingerprint)
 	if v.Err != nil || len(v.Findings) != 0 {
 		t.Fatalf("after CREATE INDEX: err %v findings %+v\n%s", v.Err, v.Findings, v.Plan.Text)
@@ -227,6 +236,7 @@ func TestSamplerDedupeAndCache(t *testing.T) {
 		t.Fatal("statement without fingerprint refused")
 	}
 	waitVerdict(t, s, st2.Query)
+	tel.waitExplainSpans(t, 2)
 	st3 := s.Stats()
 	if st3.Submitted != 4 || st3.Queued != 2 || st3.Cached != 2 || st3.Done != 2 {
 		t.Errorf("stats = %+v", st3)
@@ -283,6 +293,7 @@ func TestSamplerRefusesUnsafeAndCachesFailures(t *testing.T) {
 		t.Fatal("Submit refused")
 	}
 	v := waitVerdict(t, s, "bad")
+	tel.waitExplainSpans(t, 1)
 	if v.Err == nil || !strings.Contains(v.Err.Error(), "no such table") {
 		t.Fatalf("verdict = %+v", v)
 	}
@@ -363,7 +374,9 @@ func TestSamplerBurstNeverBlocks(t *testing.T) {
 	t.Run("workers stuck, queue full", func(t *testing.T) {
 		gate := make(chan struct{})
 		const queue = 256
-		s := New(gatedConnector{c, gate}, SQLite, WithRateLimit(1e9, 1e9), WithQueueSize(queue), WithCacheSize(512))
+		// No timeout in the test's time: a worker that gave up on its
+		// connection would take another statement from the queue.
+		s := New(gatedConnector{c, gate}, SQLite, WithTimeout(time.Hour), WithRateLimit(1e9, 1e9), WithQueueSize(queue), WithCacheSize(512))
 		var before runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)

@@ -14,9 +14,15 @@ import (
 	"github.com/sqlsight/sqlsight/internal/testenv"
 )
 
+// minExplains is how many explains must run during the writes for a test
+// to have tried the locks.
+const minExplains = 20
+
 // runWritesUnderExplain makes n single-row writes on app while a Sampler
-// on connector explains statements as fast as it can, and returns the write
-// errors and the number of explains done meanwhile.
+// on connector explains statements as fast as it can, and more writes until
+// minExplains explains are done (on a loaded machine the writes, waiting on
+// the disk, can outpace the explains, which wait on the CPU). It returns
+// the write errors and the number of explains done meanwhile.
 func runWritesUnderExplain(t *testing.T, s *Sampler, app *sql.DB, n int) (writeErrs []error, done uint64) {
 	t.Helper()
 	var stop atomic.Bool
@@ -37,7 +43,8 @@ func runWritesUnderExplain(t *testing.T, s *Sampler, app *sql.DB, n int) (writeE
 		}
 	}()
 	before := s.Stats().Done
-	for i := 0; i < n; i++ {
+	deadline := time.Now().Add(time.Minute)
+	for i := 0; i < n || s.Stats().Done-before < minExplains && time.Now().Before(deadline); i++ {
 		if _, err := app.Exec("INSERT INTO w (v) VALUES (?)", i); err != nil {
 			writeErrs = append(writeErrs, err)
 		}
@@ -79,7 +86,9 @@ func TestSQLiteExplainNeverFailsAWrite(t *testing.T) {
 				app.SetMaxIdleConns(0)
 			}
 
-			s := New(c, SQLite, WithRateLimit(1e6, 1000), WithFullScanRows(0))
+			// A short queue keeps the worker busy all the same, and drains
+			// after the writes in a few explains, not 256.
+			s := New(c, SQLite, WithRateLimit(1e6, 1000), WithFullScanRows(0), WithQueueSize(8))
 			defer s.Close()
 			writes := 1800
 			if noIdle {
@@ -90,7 +99,7 @@ func TestSQLiteExplainNeverFailsAWrite(t *testing.T) {
 				t.Errorf("%d of %d writes failed, first: %v", len(errs), writes, errs[0])
 			}
 			// The explains did run meanwhile, and gave plans.
-			if done < 20 {
+			if done < minExplains {
 				t.Errorf("only %d explains ran during the writes", done)
 			}
 			// A read without a lock may meet a page a commit is writing:

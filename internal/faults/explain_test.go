@@ -177,13 +177,16 @@ func TestExplainTimesOutOnLock(t *testing.T) {
 					t.Fatalf("%s: %v", q, err)
 				}
 			}
+			// The sampler counts the failure before it ends the span.
 			var explainSpan sdktrace.ReadOnlySpan
-			for _, sp := range tel.Spans.Ended() {
-				if len(sp.Name()) >= 7 && sp.Name()[:7] == "EXPLAIN" && sp.Status().Code == codes.Error {
-					explainSpan = sp
+			if !testenv.Eventually(15*time.Second, func() bool {
+				for _, sp := range tel.Spans.Ended() {
+					if strings.HasPrefix(sp.Name(), "EXPLAIN") && sp.Status().Code == codes.Error {
+						explainSpan = sp
+					}
 				}
-			}
-			if explainSpan == nil {
+				return explainSpan != nil
+			}) {
 				t.Fatal("no failed EXPLAIN span")
 			}
 			t.Logf("EXPLAIN span %q: %s", explainSpan.Name(), explainSpan.Status().Description)
