@@ -49,8 +49,10 @@ func serverActivities() []serverActivity {
 			},
 			sleep:   "SELECT pg_sleep(1) AS %s",
 			withArg: "SELECT $1::int",
-			activity: "SELECT query, COALESCE(query_id, 0) FROM pg_stat_activity " +
-				"WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active' AND strpos(query, $1) > 0",
+			// query_id is set after parse analysis, a moment after the
+			// text shows as active: wait for it, not for the text alone.
+			activity: "SELECT query, query_id FROM pg_stat_activity " +
+				"WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active' AND strpos(query, $1) > 0 AND query_id IS NOT NULL",
 		},
 		{
 			name: "mariadb",
