@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"modernc.org/sqlite"
 
 	"github.com/sqlsight/sqlsight/internal/testenv"
@@ -65,19 +63,7 @@ func newMySQL(t testing.TB, dsn string, tweak func(*mysql.Config)) (driver.Conne
 // newPostgres returns an unwrapped pgx connector and an application pool.
 func newPostgres(t testing.TB) (driver.Connector, *sql.DB) {
 	t.Helper()
-	cfg, err := pgx.ParseConfig(testenv.PostgresDSN(t))
-	if err != nil {
-		t.Fatalf("ParseConfig: %v", err)
-	}
-	c := stdlib.GetConnector(*cfg)
-	db := sql.OpenDB(c)
-	t.Cleanup(func() { db.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := db.PingContext(ctx); err != nil {
-		t.Fatalf("ping PostgreSQL: %v", err)
-	}
-	return c, db
+	return openPostgres(t, testenv.PostgresDSN(t))
 }
 
 func mustExec(t testing.TB, db *sql.DB, q string, args ...any) {
