@@ -32,8 +32,12 @@ func TestExplainRunsNoUserCodePostgres(t *testing.T) {
 				`CREATE TABLE adv_log (id serial PRIMARY KEY)`,
 				`CREATE TYPE adv_pair AS (a int, b int)`,
 				`DROP FUNCTION IF EXISTS adv_insert()`,
+				// A sequence is not rolled back: only a read-only
+				// transaction keeps it where it was.
+				`DROP SEQUENCE IF EXISTS adv_seq`,
+				`CREATE SEQUENCE adv_seq`,
 				`CREATE FUNCTION adv_insert() RETURNS void LANGUAGE plpgsql VOLATILE AS
-				   $$ BEGIN INSERT INTO adv_log DEFAULT VALUES; END $$`,
+				   $$ BEGIN INSERT INTO adv_log DEFAULT VALUES; PERFORM nextval('adv_seq'); END $$`,
 				// Each pretends to be pure; each writes.
 				`CREATE FUNCTION public.lower(int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS
 				   $$ BEGIN PERFORM adv_insert(); RETURN $1; END $$`,
@@ -56,6 +60,7 @@ func TestExplainRunsNoUserCodePostgres(t *testing.T) {
 				mustExec(t, db, `DROP TABLE IF EXISTS adv_t, adv_log CASCADE`)
 				mustExec(t, db, `DROP FUNCTION IF EXISTS public.lower(int), public.upper(int), adv_op(int, int), adv_attr(adv_pair), adv_insert() CASCADE`)
 				mustExec(t, db, `DROP TYPE IF EXISTS adv_pair CASCADE`)
+				mustExec(t, db, `DROP SEQUENCE IF EXISTS adv_seq`)
 			})
 			// The functions do what they say when the application calls them.
 			mustExec(t, db, `SELECT * FROM adv_t WHERE id = lower(1)`)
@@ -63,6 +68,7 @@ func TestExplainRunsNoUserCodePostgres(t *testing.T) {
 				t.Fatalf("control: the overload wrote %d rows, want 1", n)
 			}
 			mustExec(t, db, `TRUNCATE adv_log`)
+			mustExec(t, db, `SELECT setval('adv_seq', 1, false)`)
 
 			s := New(c, PostgreSQL, WithRateLimit(100, 100))
 			defer s.Close()
@@ -102,6 +108,9 @@ func TestExplainRunsNoUserCodePostgres(t *testing.T) {
 			}
 			if n := countRows(t, db, `SELECT count(*) FROM adv_log`); n != 0 {
 				t.Errorf("the explains ran user code: %d rows written", n)
+			}
+			if n := countRows(t, db, `SELECT count(*) FROM adv_seq WHERE is_called`); n != 0 {
+				t.Error("the explains ran user code: the sequence advanced")
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
